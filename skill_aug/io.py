@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageFile, ImageOps, UnidentifiedImageError
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 from skill_aug.errors import ImageError, ManifestError
 from skill_aug.regions import Box
@@ -34,7 +34,14 @@ def read_image(path: str | os.PathLike, max_side: int | None = DEFAULT_MAX_SIDE)
     EXIF orientation is applied; CMYK, palette, grey, 16-bit and float images are converted to 8-bit
     RGB; transparency is composited onto white (the usual product-photo background). With
     ``max_side``, the longer side is downscaled to at most that many pixels (JPEGs are decoded at
-    reduced size directly, which makes huge photos cheap).
+    reduced size directly, which makes huge photos cheap). Tiny images are returned as they are (the
+    augmentation space upsamples them).
+
+    Raises a one-line :class:`~skill_aug.errors.ImageError` naming the file for a missing path, a
+    directory, an empty or unreadable file, a file that is not an image, and a truncated image (a
+    partly decoded photo would train on grey padding, so it is refused rather than patched). Two
+    recoveries are silent on purpose: a JPEG whose scan data is damaged but complete decodes with
+    visible artefacts (libjpeg's own recovery), and unreadable EXIF data is ignored (no rotation).
     """
     p = Path(path)
     if p.is_dir():
@@ -51,9 +58,11 @@ def read_image(path: str | os.PathLike, max_side: int | None = DEFAULT_MAX_SIDE)
                 if max_side and im.format == "JPEG":
                     im.draft("RGB", (max_side, max_side))
                 im.load()
-                arr = _to_rgb(ImageOps.exif_transpose(im), max_side)
+                arr = _to_rgb(_upright(im), max_side)
     except ImageError:
         raise
+    except PermissionError:
+        raise ImageError(f"{p}: permission denied; make the file readable") from None
     except UnidentifiedImageError:
         raise ImageError(f"{p}: not an image file Pillow can read; convert it to JPEG or PNG") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
@@ -64,6 +73,14 @@ def read_image(path: str | os.PathLike, max_side: int | None = DEFAULT_MAX_SIDE)
     if arr.shape[0] < 1 or arr.shape[1] < 1:
         raise ImageError(f"{p}: image has no pixels")
     return arr
+
+
+def _upright(im: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation; a photo whose EXIF block cannot be parsed is kept as stored."""
+    try:
+        return ImageOps.exif_transpose(im)
+    except Exception:  # noqa: BLE001 - malformed EXIF raises all sorts (struct.error, KeyError, ...)
+        return im
 
 
 def _to_rgb(im: Image.Image, max_side: int | None) -> np.ndarray:
@@ -113,8 +130,12 @@ def _parse_box(text: str, where: str) -> Box:
         vals = tuple(float(v) for v in parts)
     except ValueError:
         vals = ()
-    if len(vals) != 4:
-        raise ManifestError(f"{where}: box {text!r} must be four numbers 'x0 y0 x1 y1'")
+    if len(vals) != 4 or not all(np.isfinite(vals)):
+        raise ManifestError(f"{where}: box {text!r} must be four finite numbers 'x0 y0 x1 y1'")
+    x0, y0, x1, y1 = vals
+    if x1 <= x0 or y1 <= y0:
+        raise ManifestError(f"{where}: box {text!r} is empty or inverted; boxes are corners 'x0 y0 x1 y1' "
+                            "with x0 < x1 and y0 < y1 (convert 'x y width height' boxes to corners)")
     return vals  # type: ignore[return-value]
 
 
@@ -150,10 +171,12 @@ def read_manifest(path: str | os.PathLike, skip_missing: bool = False) -> tuple[
         where = f"{mpath}: row {i}"
         if not rel:
             raise ManifestError(f"{where}: empty 'image' value; every row needs an image path")
-        img = (root / rel).resolve()
-        if os.path.isabs(rel) or not img.is_relative_to(root):
+        norm = os.path.normpath(rel.replace("\\", "/"))
+        # Checked on the text, not on resolved paths: a symlinked image folder inside the data root is fine.
+        if os.path.isabs(norm) or norm == ".." or norm.startswith("../") or Path(rel).drive:
             raise ManifestError(f"{where}: image path {rel!r} leaves the data folder {root}; "
                                 "use paths relative to the manifest, inside its folder")
+        img = root / norm
         if not img.exists():
             missing.append(f"{rel!r} (row {i})")
             continue

@@ -36,11 +36,18 @@ def clip_box(box: Box, size: tuple[int, int], min_side: float = 4.0) -> Box:
     return (x0, y0, x1, y1)
 
 
-def _rel(box: Box, fx0: float, fy0: float, fx1: float, fy1: float) -> Box:
-    """The sub-box of ``box`` at relative coordinates (fractions of its width and height)."""
+def sub_box(box: Box, fx0: float, fy0: float, fx1: float, fy1: float) -> Box:
+    """The part of ``box`` at relative coordinates, as fractions of its width and height.
+
+    ``sub_box(garment, 0.0, 0.0, 1.0, 0.3)`` is the top 30 % of the garment box; fractions outside
+    ``[0, 1]`` reach beyond it. This is how silhouette-based regions are written.
+    """
     x0, y0, x1, y1 = box
     w, h = x1 - x0, y1 - y0
     return (x0 + fx0 * w, y0 + fy0 * h, x0 + fx1 * w, y0 + fy1 * h)
+
+
+_rel = sub_box  # the short name used below
 
 
 # --- from a head box -------------------------------------------------------------------------------
