@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Optional
+
 import typer
 from rich.console import Console
 from rich.table import Table
@@ -50,6 +53,27 @@ def tasks_command() -> None:
     failures = get_registry().failures
     if failures:
         typer.echo(f"{len(failures)} plugin problem(s) reported above; the tasks listed still work.", err=True)
+
+
+@app.command("preview")
+def preview_command(
+    images: Optional[list[Path]] = typer.Argument(None, help="Photos to augment; none: a bundled sample photo."),
+    task: str = typer.Option("women_dress", "--task", "-t", help="Task (product type) whose space to preview."),
+    out: Path = typer.Option(Path("preview.png"), "--out", "-o", help="PNG file to write."),
+    seed: int = typer.Option(3, "--seed", help="Seed of the random draws."),
+    n_low: int = typer.Option(8, "--n-low", help="Number of low-resolution crops G_l (c)."),
+    detector: str = typer.Option("lbp", "--detector", help="Head detector backend."),
+    no_head: bool = typer.Option(False, "--no-head", help="Place regions from the silhouette only (no head detection)."),
+) -> None:
+    """Write a PNG grid: each photo with its head and region boxes, its G_h, G_l and local views."""
+    from skill_aug.tasks import get_task
+
+    get_task(task)  # an unknown task fails fast, before torch is imported
+    from skill_aug.preview import render_preview
+
+    result = render_preview(images or None, task=task, out=out, seed=seed, n_low=n_low, detector=detector,
+                            use_head=not no_head)
+    typer.echo(result.summary())
 
 
 def main() -> None:

@@ -31,6 +31,7 @@ class Product:
         product_id: identifier (manifest ``product_id``, or the image path).
         labels: label columns (design and color factors), strings.
         paths: source file per photo, when read from disk (used as the detection cache key).
+        skipped: one line per photo of the product that could not be read and was left out.
     """
 
     photos: list[torch.Tensor]
@@ -41,6 +42,7 @@ class Product:
     product_id: str = ""
     labels: dict[str, str] = field(default_factory=dict)
     paths: list[str] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if not self.photos:

@@ -1,0 +1,153 @@
+"""Products as a torch ``Dataset``: CPU workers decode and prepare, the device augments.
+
+Intended use::
+
+    from torch.utils.data import DataLoader
+    from skill_aug.dataset import ProductDataset, collate_products, worker_init_fn
+    from skill_aug.io import load_records
+
+    space = AugmentationSpace.from_task("women_dress", device="cuda", seed=0)
+    records, _ = load_records("data/manifest.csv")
+    loader = DataLoader(ProductDataset(records, space), batch_size=64, shuffle=True, num_workers=2,
+                        collate_fn=collate_products, worker_init_fn=worker_init_fn)
+    for batch in loader:
+        views = space(batch.products)      # batched, on the device
+        batch.skipped                      # one line per unreadable image left out of this batch
+
+Workers decode the photos (:func:`skill_aug.io.read_image`), group them into products, find the task
+regions (head detection, cached per image path) and run the task's albumentations transforms; the
+batched random crops, colour and blur then run once per batch on the device.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import torch
+
+from skill_aug.errors import ImageError
+from skill_aug.io import DEFAULT_MAX_SIDE, Record, group_products, read_image
+from skill_aug.product import Product
+
+__all__ = ["Batch", "ProductDataset", "Skipped", "collate_products", "worker_init_fn"]
+
+
+@dataclass
+class Skipped:
+    """The marker a :class:`ProductDataset` returns for a product none of whose photos could be read."""
+
+    product_id: str
+    reasons: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Batch:
+    """A collated batch: the products (sizes differ, so not stacked) and what was skipped."""
+
+    products: list[Product]
+    skipped: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.products)
+
+    def pin_memory(self) -> "Batch":
+        """Pin every photo (the DataLoader calls this with ``pin_memory=True``) for fast, async uploads."""
+        import dataclasses
+
+        return Batch([dataclasses.replace(p, photos=[ph.pin_memory() for ph in p.photos]) for p in self.products],
+                     self.skipped)
+
+
+class ProductDataset(torch.utils.data.Dataset):
+    """Products from image records (grouped by ``product_id``) or from any sequence of :class:`Product`.
+
+    Args:
+        source: a list of :class:`skill_aug.io.Record` (from ``load_records``), or a sequence whose items
+            are Products (e.g. the synthetic catalogue).
+        space: the :class:`~skill_aug.space.AugmentationSpace` whose ``prepare`` runs on each product
+            (``None``: return the products unprepared).
+        max_side: photos are downscaled on decode so that their longer side is at most this.
+
+    ``dataset[i]`` is a prepared Product; an unreadable photo is left out (and listed in
+    ``product.skipped``); a product with no readable photo gives a :class:`Skipped` marker, which
+    :func:`collate_products` drops and reports.
+    """
+
+    def __init__(self, source: Sequence[Any], space: Any = None, max_side: int | None = 512):
+        self.space = space
+        self.max_side = max_side if max_side is not None else DEFAULT_MAX_SIDE
+        if isinstance(source, (list, tuple)) and source and isinstance(source[0], Record):
+            self._groups: list[tuple[str, list[Record]]] | None = list(group_products(list(source)).items())
+            self._products = None
+        else:
+            self._groups = None
+            # a lazy sequence (e.g. the synthetic catalogue) is indexed, never materialised
+            lazy = hasattr(source, "__getitem__") and hasattr(source, "__len__")
+            self._products = source if lazy else list(source)
+
+    def __len__(self) -> int:
+        return len(self._groups) if self._groups is not None else len(self._products)
+
+    def load(self, index: int) -> Product | Skipped:
+        """Decode product ``index`` without preparing it."""
+        if self._groups is None:
+            item = self._products[index]
+            if isinstance(item, (Product, Skipped)):
+                return item
+            return Product(photos=list(item) if isinstance(item, (list, tuple)) else [item])
+        pid, records = self._groups[index]
+        photos, boxes, paths, skipped = [], [], [], []
+        for rec in records:
+            try:
+                photos.append(torch.from_numpy(read_image(rec.image, self.max_side)).permute(2, 0, 1).contiguous())
+            except ImageError as exc:
+                skipped.append(str(exc))
+                continue
+            boxes.append(dict(rec.boxes))
+            paths.append(str(rec.image))
+        if not photos:
+            return Skipped(pid, skipped)
+        labels = dict(records[0].labels)
+        return Product(photos=photos, boxes=boxes, product_id=pid, labels=labels, paths=paths, skipped=skipped)
+
+    def __getitem__(self, index: int) -> Product | Skipped:
+        item = self.load(index)
+        if isinstance(item, Skipped) or self.space is None:
+            return item
+        return self.space.prepare(item)
+
+
+def collate_products(items: Sequence[Product | Skipped]) -> Batch:
+    """Collate dataset items into a :class:`Batch`, dropping :class:`Skipped` markers and reporting them."""
+    products, skipped = [], []
+    for item in items:
+        if isinstance(item, Skipped):
+            skipped.extend(item.reasons or [f"product {item.product_id!r}: no readable photo"])
+            continue
+        products.append(item)
+        skipped.extend(getattr(item, "skipped", []) or [])
+    return Batch(products, skipped)
+
+
+def worker_init_fn(worker_id: int) -> None:
+    """Give each DataLoader worker its own random streams, derived from the loader's seed.
+
+    PyTorch already seeds torch per worker (``base_seed + worker_id``); this seeds ``random`` and
+    NumPy from that seed too, and re-seeds the task's ``cpu_transforms`` when it can be (albumentations'
+    ``Compose.set_random_seed``): forked workers would otherwise share the parent's stream and repeat
+    each other's random choices.
+    """
+    seed = torch.initial_seed() % 2**32
+    random.seed(seed)
+    np.random.seed(seed)
+    info = torch.utils.data.get_worker_info()
+    dataset = info.dataset if info is not None else None
+    space = getattr(dataset, "space", None)
+    task = getattr(space, "task", None)
+    tf = getattr(task, "cpu_transforms", None)
+    if tf is not None and hasattr(tf, "set_random_seed"):
+        tf.set_random_seed(seed)
