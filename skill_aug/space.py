@@ -65,6 +65,14 @@ def _positive_int(name: str, value: Any, minimum: int = 1) -> int:
     return int(value)
 
 
+#: a head-based region box must keep this fraction of its area inside the photo, else it comes from the silhouette
+MIN_INSIDE = 0.3
+
+
+def _area(box: Box) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])
+
+
 @dataclass
 class SpaceConfig:
     """Every setting of the augmentation space; the defaults are the SkiLL paper's.
@@ -309,6 +317,13 @@ class AugmentationSpace:
             raise PluginError(f"task {self.task.name!r}: locate() returned no box for region(s) {', '.join(missing)}; "
                               "a locator must return every region of its task")
         boxes = {r: clip_box(found[r], (h, w)) for r in self.regions}
+        if head is not None:
+            # A head-based region that falls mostly outside the photo (the knee of a half-body shot)
+            # is placed from the silhouette instead, rather than cropping a sliver of the border.
+            outside = [r for r in self.regions if _area(boxes[r]) < MIN_INSIDE * _area(found[r])]
+            if outside:
+                fallback = self.task.locate(None, silhouette, (h, w))
+                boxes.update({r: clip_box(fallback[r], (h, w)) for r in outside})
         return boxes, ("head" if head is not None else "silhouette"), head
 
     def prepare(self, product: Product | torch.Tensor | np.ndarray | list) -> Product:

@@ -207,6 +207,22 @@ def test_head_box_places_regions_from_the_head(astronaut):
     assert sp([detected]).stats["head"] == 1
 
 
+def test_head_region_falling_off_the_photo_comes_from_the_silhouette(astronaut):
+    from skill_aug.regions import foreground_box
+    from skill_aug.tasks import get_task
+
+    head = (180.0, 70.0, 275.0, 165.0)  # a half-body shot: the knee band lies below the 512 px photo
+    prepared = space("women_dress").prepare(Product(photos=[astronaut], boxes=[{"head": head}]))
+    raw_knee = get_task("women_dress").locate(head, (0, 0, 512, 512), (512, 512))["knee"]
+    assert raw_knee[1] > 512  # the head geometry puts it outside
+    silhouette = foreground_box(astronaut.permute(1, 2, 0).numpy())
+    expected = get_task("women_dress").locate(None, silhouette, (512, 512))["knee"]
+    x0, y0, x1, y1 = prepared.regions[0]["knee"]
+    assert (x0, y0, x1, y1) == pytest.approx(expected)
+    assert (x1 - x0) * (y1 - y0) > 0.05 * 512 * 512  # a real crop, not a sliver of the border
+    assert prepared.regions[0]["neck"][1] > head[1]  # regions still inside come from the head
+
+
 def test_a_product_prepared_for_another_task_is_located_again(astronaut):
     prepared = space("furniture").prepare(astronaut)
     assert set(prepared.regions[0]) == {"top", "base", "side"}
