@@ -480,14 +480,18 @@ class AugmentationSpace:
         return Views(high, low, local, params, self._stats(prods, host, b))  # type: ignore[arg-type]
 
     def _source(self, prods: list[Product], cache: dict[tuple[int, int], torch.Tensor], i: int, j: int) -> torch.Tensor:
-        """Photo ``j`` of product ``i`` where the crops are cut: as it is on the CPU; elsewhere uploaded once
-        per call and converted to float once (uint8 interpolation is CPU-only), only when a view uses it."""
-        photo = prods[i].photos[j]
-        if self.device.type == "cpu":
-            return photo
+        """Photo ``j`` of product ``i`` where the crops are cut, prepared once per call: on the CPU in
+        channels-last uint8; elsewhere uploaded and converted to float once (uint8 interpolation is
+        CPU-only), only when a view uses it."""
         key = (i, j)
         if key not in cache:
-            cache[key] = photo.to(self.device, non_blocking=True).float()
+            photo = prods[i].photos[j]
+            if self.device.type == "cpu":
+                # channels-last (HWC) memory: PyTorch's uint8 antialiased resize works in that layout,
+                # so it skips two layout copies per crop (32 crops to 224 px: 8 ms vs 14 ms, one thread)
+                cache[key] = photo.permute(1, 2, 0).contiguous().permute(2, 0, 1)
+            else:
+                cache[key] = photo.to(self.device, non_blocking=True).float()
         return cache[key]
 
     def _render(self, prods: list[Product], cache: dict, vp: ViewParams, rows: list[list[float]], size: int,
