@@ -64,6 +64,14 @@ class ConfigError(SkillAugError):
     """A configuration value that is out of range or of the wrong type."""
 
 
+class CheckpointError(SkillAugError):
+    """A checkpoint, run directory or exported model that is missing, corrupt or incompatible."""
+
+
+class TrainingError(SkillAugError):
+    """A training run that cannot go on (non-finite loss, empty data after skipping bad images)."""
+
+
 def did_you_mean(name: str, known: Iterable[str]) -> str:
     """Return ``" (did you mean 'x'?)"`` for the closest known name, or an empty string."""
     close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.5)
