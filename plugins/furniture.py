@@ -32,3 +32,10 @@ TASK = TaskSpec(
 @hookimpl
 def register_tasks(register):
     register(TASK)
+
+
+@hookimpl
+def register_generators(register):
+    from skill_aug.synth import furniture_generator
+
+    register("furniture", furniture_generator)

@@ -26,3 +26,10 @@ TASK = TaskSpec(
 @hookimpl
 def register_tasks(register):
     register(TASK)
+
+
+@hookimpl
+def register_generators(register):
+    from skill_aug.synth import shirt_generator
+
+    register("shirt", shirt_generator)

@@ -35,3 +35,10 @@ TASK = TaskSpec(
 @hookimpl
 def register_tasks(register):
     register(TASK)
+
+
+@hookimpl
+def register_generators(register):
+    from skill_aug.synth import dress_generator
+
+    register("women_dress", dress_generator)

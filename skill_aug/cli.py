@@ -76,6 +76,11 @@ def preview_command(
     typer.echo(result.summary())
 
 
+from skill_aug.synth.cli import synth_command  # noqa: E402
+
+app.command("synth")(synth_command)
+
+
 def main() -> None:
     run_app(app, "skill-aug")
 

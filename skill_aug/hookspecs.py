@@ -64,8 +64,14 @@ def register_detectors(register: Callable[[str, Callable[..., "HeadDetector"]], 
 def register_generators(register: Callable[[str, Callable[..., object]], None]) -> None:
     """Register synthetic product generators for the built-in catalogue.
 
-    Call ``register(task_name, generator)``. ``generator(rng, size)`` draws one product: it must
-    return a :class:`~skill_aug.synth.base.SynthProduct` (design factors, color factors and a
-    ``render(rng, photo_index)`` method). ``skill-aug synth --task NAME`` and ``skill-ssl train``
-    without ``--data`` use the generator registered for the task.
+    Call ``register(task_name, generator)``, where ``generator(rng, size, **options)`` draws one
+    product's factors from the ``numpy.random.Generator`` ``rng`` alone and returns a
+    :class:`~skill_aug.synth.base.SynthProduct`: ``design`` and ``nuisance`` dicts of strings
+    (``nuisance["color"]`` is the base colour's name) and ``render(rng, index)``, which draws photo
+    ``index`` as a :class:`~skill_aug.synth.base.SynthPhoto` (``size`` x ``size`` uint8 RGB image, true
+    ``"head"`` and region boxes in pixels where known, the product's mask, the photo's nuisance draws),
+    taking only that photo's pose, background and light from ``rng``. Accept and ignore unknown
+    ``options`` (the built-in apparel generators read ``person_p``). ``skill-aug synth --task NAME``,
+    :class:`skill_aug.synth.SynthCatalogue` and ``skill-ssl train`` without ``--data`` use the
+    generator registered for the task.
     """
