@@ -3,20 +3,15 @@
 from __future__ import annotations
 
 from skill_aug import TaskSpec, hookimpl
-
-
-def _rel(box, fx0, fy0, fx1, fy1):
-    x0, y0, x1, y1 = box
-    w, h = x1 - x0, y1 - y0
-    return (x0 + fx0 * w, y0 + fy0 * h, x0 + fx1 * w, y0 + fy1 * h)
+from skill_aug.regions import sub_box
 
 
 def locate(head, silhouette, size):
     # Furniture has no head: regions always come from the silhouette of the piece.
     return {
-        "top": _rel(silhouette, 0.0, 0.0, 1.0, 0.4),
-        "base": _rel(silhouette, 0.0, 0.62, 1.0, 1.0),
-        "side": _rel(silhouette, 0.0, 0.15, 0.4, 0.85),
+        "top": sub_box(silhouette, 0.0, 0.0, 1.0, 0.4),
+        "base": sub_box(silhouette, 0.0, 0.62, 1.0, 1.0),
+        "side": sub_box(silhouette, 0.0, 0.15, 0.4, 0.85),
     }
 
 

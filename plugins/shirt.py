@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 from skill_aug import TaskSpec, hookimpl
-from skill_aug.regions import collar_from_silhouette, neck_from_head, sleeves_from_head, sleeves_from_silhouette
+from skill_aug.regions import upper_body_regions
 
 
 def locate(head, silhouette, size):
-    if head is not None:
-        left, right = sleeves_from_head(head)
-        return {"neck": neck_from_head(head), "sleeve_left": left, "sleeve_right": right}
-    left, right = sleeves_from_silhouette(silhouette)
-    return {"neck": collar_from_silhouette(silhouette), "sleeve_left": left, "sleeve_right": right}
+    return upper_body_regions(head, silhouette)
 
 
 TASK = TaskSpec(

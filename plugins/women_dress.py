@@ -3,24 +3,12 @@
 from __future__ import annotations
 
 from skill_aug import TaskSpec, hookimpl
-from skill_aug.regions import (
-    collar_from_silhouette,
-    hem_band_from_silhouette,
-    knee_from_head,
-    neck_from_head,
-    sleeves_from_head,
-    sleeves_from_silhouette,
-)
+from skill_aug.regions import hem_band_from_silhouette, knee_from_head, upper_body_regions
 
 
 def locate(head, silhouette, size):
-    if head is not None:
-        left, right = sleeves_from_head(head)
-        return {"neck": neck_from_head(head), "sleeve_left": left, "sleeve_right": right,
-                "knee": knee_from_head(head)}
-    left, right = sleeves_from_silhouette(silhouette)
-    return {"neck": collar_from_silhouette(silhouette), "sleeve_left": left, "sleeve_right": right,
-            "knee": hem_band_from_silhouette(silhouette)}
+    knee = knee_from_head(head) if head is not None else hem_band_from_silhouette(silhouette)
+    return {**upper_body_regions(head, silhouette), "knee": knee}
 
 
 TASK = TaskSpec(

@@ -47,7 +47,6 @@ def sub_box(box: Box, fx0: float, fy0: float, fx1: float, fy1: float) -> Box:
     return (x0 + fx0 * w, y0 + fy0 * h, x0 + fx1 * w, y0 + fy1 * h)
 
 
-_rel = sub_box  # the short name used below
 
 
 # --- from a head box -------------------------------------------------------------------------------
@@ -82,17 +81,17 @@ def knee_from_head(head: Box) -> Box:
 
 def collar_from_silhouette(fg: Box) -> Box:
     """Collar band / neckline: the top centre of the garment box."""
-    return _rel(fg, 0.28, 0.0, 0.72, 0.28)
+    return sub_box(fg, 0.28, 0.0, 0.72, 0.28)
 
 
 def sleeves_from_silhouette(fg: Box) -> tuple[Box, Box]:
     """Sleeves of a flat-lay garment: its upper left and upper right."""
-    return _rel(fg, 0.0, 0.05, 0.38, 0.55), _rel(fg, 0.62, 0.05, 1.0, 0.55)
+    return sub_box(fg, 0.0, 0.05, 0.38, 0.55), sub_box(fg, 0.62, 0.05, 1.0, 0.55)
 
 
 def hem_band_from_silhouette(fg: Box, top: float = 0.62, bottom: float = 0.88) -> Box:
     """A horizontal band across the lower garment (where a dress's knee line falls)."""
-    return _rel(fg, 0.1, top, 0.9, bottom)
+    return sub_box(fg, 0.1, top, 0.9, bottom)
 
 
 def foreground_box(image: np.ndarray, threshold: float = 30.0, min_fraction: float = 0.02) -> Box:
@@ -119,3 +118,13 @@ def foreground_box(image: np.ndarray, threshold: float = 30.0, min_fraction: flo
     y0, y1 = rows[0] * step, min(h, (rows[-1] + 1) * step)
     x0, x1 = cols[0] * step, min(w, (cols[-1] + 1) * step)
     return (float(x0), float(y0), float(x1), float(y1))
+
+
+def upper_body_regions(head: Box | None, silhouette: Box) -> dict[str, Box]:
+    """``neck``, ``sleeve_left`` and ``sleeve_right`` of a top: from the head when one was found, else
+    from the garment's silhouette (collar band and upper corners)."""
+    if head is not None:
+        left, right = sleeves_from_head(head)
+        return {"neck": neck_from_head(head), "sleeve_left": left, "sleeve_right": right}
+    left, right = sleeves_from_silhouette(silhouette)
+    return {"neck": collar_from_silhouette(silhouette), "sleeve_left": left, "sleeve_right": right}
