@@ -17,22 +17,25 @@ from skill_aug.errors import ConfigError, did_you_mean
 
 CONFIG_NAME = "config.yaml"
 AMP_MODES = ("auto", "bf16", "fp16", "off")
+CENTER_INITS = ("batch", "zeros")
 PRESETS = ("auto", "cpu", "paper")
 
 #: sizes for a run that finishes in minutes on a laptop CPU (tiny ViT, 64/32 px, small synthetic catalogue)
 CPU_PRESET: dict[str, Any] = dict(
     arch="vit_tiny_patch16_224", patch_size=8, depth=4, embed_dim=96, num_heads=3, drop_path=0.0,
     global_size=64, low_size=32, local_size=32, n_low=4,
-    out_dim=1024, head_hidden=512, head_bottleneck=128,
-    epochs=6, batch_size=32, lr=2e-3, warmup_epochs=1, warmup_teacher_temp_epochs=2,
-    synth_products=240, synth_size=96, workers=0,
+    out_dim=1024, head_hidden=512, head_bottleneck=128, head_bn=True,
+    epochs=50, batch_size=32, lr=2e-3, warmup_epochs=5, warmup_teacher_temp_epochs=0,
+    momentum_teacher=0.99, teacher_temp=0.04, center_init="batch",
+    synth_products=480, synth_size=96, workers=0,
 )
 #: the SkiLL paper's sizes (ViT-S/8, 224/96 px crops, 2 + 8 views, 65536-d DINO head)
 PAPER_PRESET: dict[str, Any] = dict(
     arch="vit_small_patch8_224", patch_size=None, depth=None, embed_dim=None, num_heads=None, drop_path=0.1,
     global_size=224, low_size=96, local_size=None, n_low=8,
-    out_dim=65536, head_hidden=2048, head_bottleneck=256,
+    out_dim=65536, head_hidden=2048, head_bottleneck=256, head_bn=False,
     epochs=100, batch_size=64, lr=5e-4, warmup_epochs=10, warmup_teacher_temp_epochs=30,
+    momentum_teacher=0.996, teacher_temp=0.07, center_init="zeros",
     synth_products=5000, synth_size=224, workers=8,
 )
 
@@ -72,6 +75,7 @@ class TrainConfig:
     head_bottleneck: int | None = None
     head_layers: int = 3
     norm_last_layer: bool = True
+    head_bn: bool | None = None         # BatchNorm in the DINO head's MLP
     # views (the augmentation space; None: the space's default for the chosen augment)
     global_size: int | None = None
     low_size: int | None = None
@@ -97,12 +101,13 @@ class TrainConfig:
     weight_decay_end: float = 0.4
     clip_grad: float = 3.0              # max global grad norm; 0 disables
     freeze_last_layer: int = 1          # epochs with the DINO head's last layer frozen
-    momentum_teacher: float = 0.996
-    teacher_temp: float = 0.07
+    momentum_teacher: float | None = None
+    teacher_temp: float | None = None
     warmup_teacher_temp: float = 0.04
     warmup_teacher_temp_epochs: float | None = None
     student_temp: float = 0.1
     center_momentum: float = 0.9
+    center_init: str | None = None      # "batch": the first batch's teacher mean; "zeros": DINO's reference
     simclr_temp: float = 0.2
     amp: str = "auto"                   # auto: bf16 (or fp16) on CUDA, off on CPU
     # running
@@ -171,6 +176,8 @@ class TrainConfig:
             raise ConfigError("no task given; pass --task NAME (see skill-aug tasks) or set 'task' in the config file")
         if self.augment not in ("skill", "vanilla"):
             raise ConfigError(f"augment {self.augment!r} must be 'skill' or 'vanilla'")
+        if self.center_init not in CENTER_INITS:
+            raise ConfigError(f"center_init {self.center_init!r} must be one of {', '.join(CENTER_INITS)}")
         if self.amp not in AMP_MODES:
             raise ConfigError(f"amp {self.amp!r} must be one of {', '.join(AMP_MODES)}")
         for name in ("epochs", "batch_size", "global_size", "low_size", "synth_products", "synth_size", "out_dim",
@@ -188,7 +195,7 @@ class TrainConfig:
                 raise ConfigError(f"{name} = {v} must be positive")
         for name in ("momentum_teacher", "center_momentum"):
             v = getattr(self, name)
-            if not 0 <= v <= 1:
+            if v is not None and not 0 <= v <= 1:
                 raise ConfigError(f"{name} = {v} must lie in [0, 1]")
         if self.min_lr < 0 or self.weight_decay < 0 or self.weight_decay_end < 0 or self.clip_grad < 0:
             raise ConfigError("min_lr, weight_decay, weight_decay_end and clip_grad must not be negative")

@@ -60,7 +60,10 @@ class DINOHead(nn.Module):
     """DINO projection head: ``nlayers`` MLP -> L2-normalised bottleneck -> weight-normalised linear.
 
     The last layer's weight is ``g * v / ||v||`` per output unit; with ``norm_last_layer`` the gain ``g`` is
-    fixed to 1 (as in DINO, which stabilises training of small ViTs).
+    fixed to 1 (as in DINO, which stabilises training of small ViTs). ``use_bn`` puts BatchNorm after each hidden
+    layer, always normalising with the statistics of the batch (no running averages: the head is only used
+    in training, and teacher and student stay free of per-process buffers); it keeps the head's output from
+    becoming the same for every image, which is how small runs collapse.
     """
 
     def __init__(self, in_dim: int, out_dim: int = 65536, hidden_dim: int = 2048, bottleneck_dim: int = 256,
@@ -73,7 +76,7 @@ class DINOHead(nn.Module):
             layers: list[nn.Module] = [nn.Linear(in_dim, hidden_dim)]
             for i in range(nlayers - 1):
                 if use_bn:
-                    layers.append(nn.BatchNorm1d(hidden_dim))
+                    layers.append(nn.BatchNorm1d(hidden_dim, track_running_stats=False))
                 layers.append(nn.GELU())
                 layers.append(nn.Linear(hidden_dim, hidden_dim if i < nlayers - 2 else bottleneck_dim))
             self.mlp = nn.Sequential(*layers)

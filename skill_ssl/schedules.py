@@ -59,6 +59,14 @@ class Schedules:
                 "momentum": float(self.momentum[step]), "teacher_temp": float(self.teacher_temp[step])}
 
 
+def teacher_init_weight(momentum: Tensor, steps: int | None = None) -> float:
+    """The share of its random initial weights the EMA teacher still holds after ``steps`` steps (all by
+    default) of the ``momentum`` schedule: ``prod(m_t)``. Near 1 means the teacher never left its initialisation
+    (e.g. 0.996 over 36 steps keeps 93%): the student is distilled from a random network and learns nothing."""
+    m = momentum[: steps if steps is not None else momentum.numel()]
+    return float(torch.exp(torch.log(m.clamp_min(1e-12)).sum()))
+
+
 def scaled_lr(base_lr: float, global_batch: int) -> float:
     """The linear scaling rule: ``base_lr`` is the rate for a global batch of 256."""
     return base_lr * global_batch / 256.0

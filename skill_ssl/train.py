@@ -31,10 +31,12 @@ from skill_ssl import distributed as D
 from skill_ssl.checkpoint import CHECKPOINT_NAME, FORMAT, VERSION, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from skill_ssl.config import CONFIG_NAME, TrainConfig
 from skill_ssl.data import CachedSequence, EpochBatchSampler, epoch_permutation, load_source, make_loader, space_config, steps_per_epoch
-from skill_ssl.schedules import Schedules, build_schedules, scaled_lr
+from skill_ssl.schedules import Schedules, build_schedules, scaled_lr, teacher_init_weight
 
 METRICS_NAME = "metrics.jsonl"
 LOG_NAME = "train.log"
+#: warn when the EMA teacher ends the run holding more than this share of its random initial weights
+TEACHER_INIT_WARN = 0.5
 #: settings that may change when resuming (they do not change what is computed)
 RESUME_OVERRIDABLE = {"device", "workers", "ckpt_every", "log_every", "tensorboard", "stop_at_step", "dist_backend"}
 
@@ -296,6 +298,13 @@ def _train(cfg: TrainConfig, device: torch.device, info: D.DistInfo, resume_dir:
                  f"{f' x {info.world_size} processes' if info.enabled else ''}, amp {cfg.amp}")
         log.line(f"data: {source_desc}; {spe} steps/epoch x {cfg.epochs} epochs = {total} steps, "
                  f"batch {cfg.batch_size}/process, peak lr {peak_lr:.3g}")
+        if method.teacher is not None:
+            kept = teacher_init_weight(sched.momentum)
+            log.line(f"teacher EMA: momentum {cfg.momentum_teacher} -> 1 over {total} steps; the teacher ends "
+                     f"with {kept:.0%} of its random initial weights")
+            if kept > TEACHER_INIT_WARN:
+                log.line(f"warning: the teacher keeps {kept:.0%} of its random initialisation after {total} steps, "
+                         "so it cannot learn; lower --momentum-teacher (e.g. 0.99) or train longer", echo=True)
         local = f"{len(space.regions)} local ({', '.join(space.regions)}) at {space.local_size}" if space.regions else "no local"
         log.line(f"views: {scfg.n_global} global at {scfg.global_size}, {scfg.n_low} low-res at {scfg.low_size}, "
                  f"{local} px; same-product pairs {'on' if scfg.same_product_pairs else 'off'}")

@@ -27,24 +27,28 @@ class DINOMethod(Method):
         def build(drop_path: float) -> MultiCrop:
             backbone = make_backbone(drop_path)
             head = DINOHead(feature_dim(backbone), cfg.out_dim, cfg.head_hidden, cfg.head_bottleneck,
-                            cfg.head_layers, norm_last_layer=cfg.norm_last_layer)
+                            cfg.head_layers, use_bn=bool(cfg.head_bn), norm_last_layer=cfg.norm_last_layer)
             return MultiCrop(backbone, head)
 
         self.online = build(cfg.drop_path)
         self.teacher = make_teacher(self.online, lambda: build(0.0))
-        self.criterion = DINOLoss(cfg.out_dim, cfg.student_temp, cfg.center_momentum)
+        self.criterion = DINOLoss(cfg.out_dim, cfg.student_temp, cfg.center_momentum,
+                                  init_center=cfg.center_init == "batch")
 
     def loss(self, online: nn.Module, views: Any, sched: dict[str, float]) -> tuple[Tensor, dict[str, float]]:
         with torch.no_grad():
             t = self.teacher(views.teacher_views())
         s = online(views.student_views())
-        return self.criterion(s, t, sched["teacher_temp"]), {}
+        loss = self.criterion(s, t, sched["teacher_temp"])
+        return loss, dict(self.criterion.stats)
 
     def last_layer_parameters(self) -> list[nn.Parameter]:
         return self.online.head.last_layer_parameters()
 
     def extra_state(self) -> dict[str, Tensor]:
-        return {"center": self.criterion.center.detach().clone()}
+        return {"center": self.criterion.center.detach().clone(),
+                "center_ready": torch.tensor(self.criterion.center_ready)}
 
     def load_extra_state(self, state: dict[str, Tensor]) -> None:
         self.criterion.center.copy_(state["center"])
+        self.criterion.center_ready = bool(state.get("center_ready", True))
