@@ -138,7 +138,7 @@ class ReferenceStep:
         def build(drop_path: float) -> torch.nn.ModuleDict:
             backbone = build_backbone(cfg.arch, cfg.global_size, drop_path_rate=drop_path, **cfg.timm_overrides())
             head = DINOHead(feature_dim(backbone), cfg.out_dim, cfg.head_hidden, cfg.head_bottleneck,
-                            cfg.head_layers, norm_last_layer=cfg.norm_last_layer)
+                            cfg.head_layers, use_bn=bool(cfg.head_bn), norm_last_layer=cfg.norm_last_layer)
             return torch.nn.ModuleDict({"backbone": backbone, "head": head}).to(device)
 
         torch.manual_seed(cfg.seed)  # same initial weights as OursStep (same construction order)
