@@ -83,7 +83,7 @@ def test_plugin_entry_points_point_at_real_modules_and_are_installed():
     assert installed == declared, "the installed metadata is stale; run pip install -e ."
 
 
-def test_package_data_assets_folder_exists():
+def test_package_data_patterns_match_files():
     for package, patterns in SETUPTOOLS.get("package-data", {}).items():
         for pattern in patterns:
             base = module_file(package).parent
