@@ -133,6 +133,13 @@ def entropy_bars(names: Sequence[str], values: Sequence[float], path: str | os.P
     ax.set_title(f"Color entropy of {n_clusters} clusters (higher = more color-blind)" if n_clusters
                  else "Color entropy per model (higher = more color-blind)", fontsize=9)
     ax.set_ylim(0, top * 1.2 + 1e-6)
+    return _save_figure(fig, path)
+
+
+def _save_figure(fig, path) -> Path:
+    """Lay out, write as PNG (creating the folder) and close a matplotlib figure."""
+    import matplotlib.pyplot as plt
+
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -178,9 +185,4 @@ def embedding_map(xy: np.ndarray, labels: Sequence[str] | None, color_ids: np.nd
         ax.set_xticks([])
         ax.set_yticks([])
         ax.legend(fontsize=6, markerscale=0.8, loc="best", frameon=False, ncol=1 + len(names) // 14)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, format="png")
-    plt.close(fig)
-    return path
+    return _save_figure(fig, path)
