@@ -7,6 +7,9 @@ Every contender produces, per product, 2 views at 224 px and 8 views at 96 px fr
 * baseline A the DINO reference style: one PIL image at a time through torchvision transforms in DataLoader workers
 * baseline B albumentations, one numpy image at a time in DataLoader workers
 * ours       decode + region location in workers, then one batched AugmentationSpace call per batch on the device
+             (in the main process; rows for 1 and 2 intra-op threads)
+* ours, in workers (CPU): decode, region location *and* the batched space call per batch inside each worker
+             (AugmentCollate, one thread per worker); the main process only receives the views
 
 Usage:  python benchmarks/augment_throughput.py [--images 256] [--workers 1 2] [--device cpu|cuda] [--batch 32]
 Prints one table: products/s per contender and worker count, and ours as a ratio to A and B.
@@ -101,9 +104,10 @@ class Albumentations(Dataset):
         return [torch.from_numpy(v).permute(2, 0, 1) for v in views]
 
 
-def run_loader(dataset, workers, batch, collate=None, consume=None) -> float:
+def run_loader(dataset, workers, batch, collate=None, consume=None, worker_init_fn=None) -> float:
     loader = DataLoader(dataset, batch_size=batch, num_workers=workers, collate_fn=collate,
-                        persistent_workers=False, prefetch_factor=4 if workers else None)
+                        worker_init_fn=worker_init_fn, persistent_workers=False,
+                        prefetch_factor=4 if workers else None)
     with Timer() as t:
         for out in loader:
             if consume is not None:
@@ -118,12 +122,13 @@ def main(argv=None) -> None:
     ap.add_argument("--batch", type=int, default=32)
     ap.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     ap.add_argument("--task", default="shirt")
-    ap.add_argument("--skip", nargs="*", default=[], help="contenders to skip: floor A B ours")
+    ap.add_argument("--skip", nargs="*", default=[],
+                    help="contenders to skip: floor A B ours (main process) workers (ours in workers)")
     ap.add_argument("--threads", type=int, nargs="+", default=[1, torch.get_num_threads()],
                     help="torch intra-op threads of the main process for ours (one row each)")
     args = ap.parse_args(argv)
 
-    from skill_aug.dataset import ProductDataset, collate_products
+    from skill_aug.dataset import AugmentCollate, ProductDataset, collate_products, worker_init_fn
     from skill_aug.io import Record
     from skill_aug.space import AugmentationSpace
 
@@ -131,6 +136,9 @@ def main(argv=None) -> None:
     print(f"machine: {machine()}; {len(paths)} real JPEGs; batch {args.batch}; ours on {args.device}", flush=True)
     space = AugmentationSpace.from_task(args.task, device=args.device, seed=0, use_head=False)
     records = [Record(image=p, product_id=str(p)) for p in paths]
+    in_workers = args.device == "cpu" and "workers" not in args.skip
+    variants = [f"main/{t}" for t in dict.fromkeys(args.threads)] if "ours" not in args.skip else []
+    variants += ["workers"] if in_workers else []
     rows = []
     for w in args.workers:
         res = {}
@@ -140,29 +148,45 @@ def main(argv=None) -> None:
             res["A"] = run_loader(DinoReference(paths), w, args.batch)
         if "B" not in args.skip:
             res["B"] = run_loader(Albumentations(paths), w, args.batch)
-        if "ours" not in args.skip:
-            default_threads = torch.get_num_threads()
-            for threads in dict.fromkeys(args.threads):
-                torch.set_num_threads(threads)
+        default_threads = torch.get_num_threads()
+        for v in variants:
+            if v == "workers":
+                # decode, prepare and augment inside each worker (one thread each); the main process receives views
+                torch.set_num_threads(default_threads)
+                cpu_space = AugmentationSpace.from_task(args.task, device="cpu", seed=0, use_head=False)
+                kw = dict(collate=AugmentCollate(cpu_space), worker_init_fn=worker_init_fn)
+                run_loader(ProductDataset(records[: args.batch * 2], cpu_space), w, args.batch, **kw)  # warm-up
+                res[v] = run_loader(ProductDataset(records, cpu_space), w, args.batch, **kw)
+                continue
+            threads = int(v.split("/")[1])
+            torch.set_num_threads(threads)
 
-                def consume(batch):
-                    views = space(batch.products)
-                    if args.device == "cuda":
-                        torch.cuda.synchronize()
-                    return views
+            def consume(batch):
+                views = space(batch.products)
+                if args.device == "cuda":
+                    torch.cuda.synchronize()
+                return views
 
-                kw = dict(collate=collate_products, consume=consume)
-                run_loader(ProductDataset(records[: args.batch * 2], space), w, args.batch, **kw)  # warm-up
-                res[f"ours/{threads}"] = run_loader(ProductDataset(records, space), w, args.batch, **kw)
-            torch.set_num_threads(default_threads)
+            kw = dict(collate=collate_products, consume=consume)
+            run_loader(ProductDataset(records[: args.batch * 2], space), w, args.batch, **kw)  # warm-up
+            res[v] = run_loader(ProductDataset(records, space), w, args.batch, **kw)
+        torch.set_num_threads(default_threads)
         fmt = lambda k: f"{res[k]:.1f}" if k in res else "-"  # noqa: E731
         ratio = lambda a, b: f"{res[a] / res[b]:.1f}x" if a in res and b in res else "-"  # noqa: E731
-        ours = [k for k in res if k.startswith("ours/")] or ["ours/-"]
-        for k in ours:
-            rows.append([w, k.split("/")[1], fmt("floor"), fmt("A"), fmt("B"), fmt(k), ratio(k, "A"), ratio(k, "B")])
-    print_table(["workers", "main threads (ours)", "decode only (floor)", "A: DINO ref. (torchvision)",
-                 "B: albumentations", f"ours ({args.device})", "ours / A", "ours / B"], rows,
-                title=f"products/s (2x224 + 8x96 views per product; ours adds the '{args.task}' local views)")
+        best = max(variants, key=lambda k: res.get(k, 0)) if variants else "-"
+        rows.append([w, fmt("floor"), fmt("A"), fmt("B"), *[fmt(v) for v in variants],
+                     ratio(best, "A"), ratio(best, "B"), LABELS.get(best.split("/")[0], best) + (
+                         f" {best.split('/')[1]} thr." if "/" in best else "")])
+    heads = [f"ours, main process, {v.split('/')[1]} thr." if v.startswith("main/") else "ours, in workers"
+             for v in variants]
+    print_table(["workers", "decode only (floor)", "A: DINO ref. (torchvision)", "B: albumentations", *heads,
+                 "best ours / A", "best ours / B", "best ours"], rows,
+                title=f"products/s on {args.device} (2x224 + 8x96 views per product; ours adds the '{args.task}' "
+                      f"local views)")
+
+
+LABELS = {"main": "main process", "workers": "in workers"}
+
 
 if __name__ == "__main__":
     main()

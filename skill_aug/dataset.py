@@ -33,7 +33,8 @@ from skill_aug.errors import ImageError
 from skill_aug.io import DEFAULT_MAX_SIDE, Record, group_products, read_image
 from skill_aug.product import Product
 
-__all__ = ["Batch", "ProductDataset", "Skipped", "collate_products", "worker_init_fn"]
+__all__ = ["AugmentCollate", "AugmentedBatch", "Batch", "ProductDataset", "Skipped", "collate_products",
+           "worker_init_fn"]
 
 
 @dataclass
@@ -131,6 +132,66 @@ def collate_products(items: Sequence[Product | Skipped]) -> Batch:
         products.append(item)
         skipped.extend(getattr(item, "skipped", []) or [])
     return Batch(products, skipped)
+
+
+@dataclass
+class AugmentedBatch:
+    """A batch augmented inside the DataLoader worker (see :class:`AugmentCollate`)."""
+
+    views: Any  # skill_aug.space.Views
+    product_ids: list[str]
+    labels: list[dict[str, str]]
+    skipped: list[str] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.product_ids)
+
+
+class AugmentCollate:
+    """A ``collate_fn`` that also runs the augmentation space, inside the DataLoader worker.
+
+    For CPU-only machines: each worker decodes, prepares *and* augments whole batches with one intra-op
+    thread, so augmentation scales with the workers instead of running in the main process (which then
+    only consumes the views, e.g. runs the training step)::
+
+        loader = DataLoader(ProductDataset(records, space), batch_size=32, num_workers=2,
+                            collate_fn=AugmentCollate(space), worker_init_fn=worker_init_fn)
+        for batch in loader:
+            batch.views.global_high        # as space(products) would return them
+
+    Randomness: in a worker the space's generator is re-seeded from the worker's seed (distinct per
+    worker and per epoch, derived from the loader's seed), so workers never repeat each other's views;
+    with ``num_workers=0`` the space's own generator is used. The views' ``params`` are dropped unless
+    ``keep_params=True`` (they cost one shared-memory segment per tensor on the way to the main process).
+    Keep the space on the CPU: a CUDA space cannot run in forked workers (augment in the main process
+    with :func:`collate_products` instead).
+    """
+
+    def __init__(self, space: Any, keep_params: bool = False, threads: int = 1):
+        if space.device.type != "cpu":
+            from skill_aug.errors import ConfigError
+
+            raise ConfigError(f"AugmentCollate runs the space in DataLoader workers, so it needs a CPU space, "
+                              f"not {space.device}; with a GPU augment in the main process (collate_products)")
+        self.space = space
+        self.keep_params = keep_params
+        self.threads = threads
+        self._seeded_for: int | None = None
+
+    def __call__(self, items: Sequence[Product | Skipped]) -> AugmentedBatch:
+        batch = collate_products(items)
+        info = torch.utils.data.get_worker_info()
+        if info is not None:
+            seed = torch.initial_seed()
+            if self._seeded_for != seed:  # first batch of this worker (and epoch): its own stream
+                self.space.generator.manual_seed(seed % 2**63)
+                torch.set_num_threads(self.threads)
+                self._seeded_for = seed
+        views = self.space(batch.products)
+        if not self.keep_params:
+            views.params = None
+        return AugmentedBatch(views, [p.product_id for p in batch.products], [dict(p.labels) for p in batch.products],
+                              batch.skipped)
 
 
 def worker_init_fn(worker_id: int) -> None:

@@ -177,7 +177,7 @@ class Views:
     global_high: list[torch.Tensor]
     global_low: list[torch.Tensor]
     local: dict[str, torch.Tensor]
-    params: SpaceParams
+    params: SpaceParams | None  # None when dropped on the way from a DataLoader worker (AugmentCollate)
     stats: dict[str, int] = field(default_factory=dict)
 
     def teacher_views(self) -> list[torch.Tensor]:
@@ -201,6 +201,17 @@ def to_product(item: Any) -> Product:
         return Product(photos=list(item))
     raise ConfigError(f"cannot augment a {type(item).__name__}; pass a Product, an image tensor (3, H, W) "
                       "or a list of image tensors")
+
+
+def _new_output(shape: Sequence[int], device: torch.device) -> torch.Tensor:
+    """An empty float32 batch for the views. In a DataLoader worker (views made by
+    :class:`~skill_aug.dataset.AugmentCollate`) it lives in shared memory from the start, as
+    ``default_collate`` does for its batches, so handing it to the main process copies nothing."""
+    if device.type == "cpu" and torch.utils.data.get_worker_info() is not None:
+        numel = math.prod(shape)
+        storage = torch.empty(0)._typed_storage()._new_shared(numel, device=device)
+        return torch.empty(0).new(storage).resize_(*shape)
+    return torch.empty(*shape, device=device)
 
 
 class AugmentationSpace:
@@ -459,10 +470,11 @@ class AugmentationSpace:
             return Views([empty(cfg.global_size) for _ in groups[:cfg.n_global]],
                          [empty(cfg.low_size) for _ in range(cfg.n_low)],
                          {r: empty(self.local_size) for r in self.regions}, params, {"products": 0})
-        # the one host sync of the call: crop boxes and photo indices (to slice the sources), blur flags,
-        # sigmas and solarize flags (to blur only the selected samples with a kernel sized to their sigmas)
+        # the one host sync of the call: crop boxes, photo indices and flip flags (for the per-sample crop
+        # loop), blur flags, sigmas and solarize flags (to blur only the selected samples, each with a
+        # kernel sized to its own sigma)
         host = torch.cat([torch.cat([torch.stack([vp.photo.float(), vp.blur.float(), vp.sigma.float(),
-                                                  vp.solarize.float()], 1), vp.box.float()], 1)
+                                                  vp.solarize.float()], 1), vp.box.float(), vp.flip.float()[:, None]], 1)
                           for vp in groups]).cpu().tolist()
         sources: dict[tuple[int, int], torch.Tensor] = {}
         sizes = ([cfg.global_size] * cfg.n_global + [cfg.low_size] * cfg.n_low + [self.local_size] * len(self.regions))
@@ -496,24 +508,25 @@ class AugmentationSpace:
 
     def _render(self, prods: list[Product], cache: dict, vp: ViewParams, rows: list[list[float]], size: int,
                 b: int, normalize: bool) -> torch.Tensor:
+        """The views of one output size as one batch (``rows`` = their host parameters, view by view).
+
+        Crop + resize + flip per sample (uint8 on the CPU); the colour matrix with the clamp and the
+        normalisation folded in (chunked, one write of the float result); then the blur of the selected
+        samples, each with the kernel of its own sigma, and solarization, both in normalised space (they
+        commute with the per-channel normalisation)."""
         cfg = self.config
-        n = len(rows)
         srcs = [self._source(prods, cache, i % b, int(r[0])) for i, r in enumerate(rows)]
-        x = ops.crop_resize(srcs, [r[4:8] for r in rows], size)
-        x = ops.flip(x, vp.flip).float()  # 0..255
-        mean = x.mean(dim=(2, 3)) / 255.0
+        x = ops.crop_resize(srcs, [r[4:8] for r in rows], size, flips=[r[8] > 0.5 for r in rows])
+        mean = ops.channel_means(x) / 255.0
         m, off = ops.color_affine(mean, jitter=vp.jitter, brightness=vp.brightness, contrast=vp.contrast,
                                   saturation=vp.saturation, hue=vp.hue, gray=vp.gray)
-        x = ops.apply_color(x, m, off, scale=1 / 255)
-        blur_rows = [i for i in range(n) if rows[i][1] > 0.5]
-        if blur_rows:
-            k = ops.kernel_size_for(max(rows[i][2] for i in blur_rows), size)
-            sel = torch.tensor(blur_rows, device=x.device)
-            x[sel] = ops.gaussian_blur(x[sel], vp.sigma[sel], k).clamp_(0, 1)  # float error can overshoot 1
+        norm = (cfg.mean, cfg.std) if normalize else (None, None)
+        x = ops.apply_color(x, m, off, scale=1 / 255, mean=norm[0], std=norm[1], out=_new_output(x.shape, x.device))
+        ks = [ops.kernel_size_for(r[2], size) if r[1] > 0.5 else 0 for r in rows]
+        if any(k > 1 for k in ks):
+            ops.gaussian_blur(x, vp.sigma, sizes=ks, inplace=True, bounds=ops.clamp_bounds(*norm))
         if any(r[3] > 0.5 for r in rows):
-            x = ops.solarize(x, vp.solarize)
-        if normalize:
-            x = ops.normalize(x, cfg.mean, cfg.std, inplace=True)
+            x = ops.solarize(x, vp.solarize, mean=norm[0], std=norm[1])
         return x
 
     def _stats(self, prods: list[Product], host: list[list[float]], b: int) -> dict[str, int]:

@@ -4,15 +4,15 @@
   per-sample loop: source sizes differ);
 * :func:`flip` - horizontal flip of the selected samples;
 * :func:`color_affine` / :func:`apply_color` - brightness, contrast, saturation, hue and grayscale as
-  one per-sample 3x3 matrix plus offset, applied in a single batched pass;
-* :func:`gaussian_blur` - per-sample sigma, kernel sized to the largest sigma drawn;
+  one per-sample 3x3 matrix plus offset, applied in a single batched pass (normalisation folded in);
+* :func:`gaussian_blur` - per-sample sigma, each sample's kernel sized to its own sigma;
 * :func:`solarize`, :func:`normalize`, :func:`denormalize`.
 """
 
-from skill_aug.ops.blur import gaussian_blur, kernel_size_for
-from skill_aug.ops.color import GRAY_WEIGHTS, apply_color, color_affine
+from skill_aug.ops.blur import gaussian_blur, gaussian_kernels, kernel_size_for, kernel_sizes
+from skill_aug.ops.color import GRAY_WEIGHTS, apply_color, channel_means, clamp_bounds, color_affine
 from skill_aug.ops.crop import crop_resize, flip
 from skill_aug.ops.normalize import denormalize, normalize, solarize
 
-__all__ = ["GRAY_WEIGHTS", "apply_color", "color_affine", "crop_resize", "denormalize", "flip", "gaussian_blur",
-           "kernel_size_for", "normalize", "solarize"]
+__all__ = ["GRAY_WEIGHTS", "apply_color", "channel_means", "clamp_bounds", "color_affine", "crop_resize", "denormalize", "flip", "gaussian_blur",
+           "gaussian_kernels", "kernel_size_for", "kernel_sizes", "normalize", "solarize"]

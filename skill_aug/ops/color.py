@@ -29,6 +29,7 @@ Measured on the development machine (2 shared CPU cores, torch 2.14 CPU, 32 crop
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import torch
@@ -79,15 +80,100 @@ def color_affine(mean_rgb: torch.Tensor, *, jitter: torch.Tensor, brightness: to
     return m, off
 
 
-def apply_color(x: torch.Tensor, matrix: torch.Tensor, offset: torch.Tensor, scale: float = 1.0) -> torch.Tensor:
-    """``clamp(matrix @ (scale * x) + offset, 0, 1)`` per pixel, one batched pass; returns float32.
+#: bytes of float pixels one colour chunk touches (kept in the processor's cache)
+CHUNK_BYTES = 1 << 20
 
-    ``x`` is ``(B, 3, H, W)``: float (e.g. 0..255 with ``scale=1/255``, or [0, 1] with ``scale=1``), or
-    uint8 (converted here; convert once yourself when you also need the channel means).
+
+def _chunk(x: torch.Tensor) -> int:
+    """Samples per chunk: a few on the CPU (the float temporaries stay in cache), all of them elsewhere."""
+    if x.device.type != "cpu":
+        return max(1, x.shape[0])
+    return max(1, CHUNK_BYTES // max(x[0].numel() * 4, 1))
+
+
+def clamp_bounds(mean: Sequence[float] | None = None, std: Sequence[float] | None = None
+                 ) -> tuple[list[float], list[float]]:
+    """Per-channel ``(low, high)``: where 0 and 1 land after normalising with ``mean`` and ``std``."""
+    if mean is None:
+        return [0.0] * 3, [1.0] * 3
+    return [-m / s for m, s in zip(mean, std)], [(1 - m) / s for m, s in zip(mean, std)]
+
+
+def channel_means(x: torch.Tensor) -> torch.Tensor:
+    """``(B, C)`` float32 per-channel means of ``x`` (``(B, C, H, W)``, float or uint8, in its own units).
+
+    uint8 input is converted a chunk at a time into a small reused buffer, never as a whole float copy."""
+    if x.is_floating_point():
+        return x.float().mean(dim=(2, 3))
+    bsz, ch, h, w = x.shape
+    out = torch.empty(bsz, ch, dtype=torch.float32, device=x.device)
+    step = _chunk(x)
+    tmp = torch.empty(min(step, bsz), ch, h * w, dtype=torch.float32, device=x.device)
+    for a in range(0, bsz, step):
+        t = tmp[:min(step, bsz - a)]
+        t.view(-1, ch, h, w).copy_(x[a:a + step])  # any layout (channels-last crops) -> planar float
+        torch.mean(t, dim=-1, out=out[a:a + step])
+    return out
+
+
+def apply_color(x: torch.Tensor, matrix: torch.Tensor, offset: torch.Tensor, scale: float = 1.0,
+                mean: Sequence[float] | None = None, std: Sequence[float] | None = None,
+                out: torch.Tensor | None = None) -> torch.Tensor:
+    """``clamp(matrix @ (scale * x) + offset, 0, 1)`` per pixel, in one batched pass; returns float32.
+
+    ``x`` is ``(B, 3, H, W)``: uint8 (e.g. with ``scale=1/255``) or float (0..255 with ``scale=1/255``,
+    or [0, 1] with ``scale=1``). With ``mean`` and ``std`` the result is also normalised,
+    ``(v - mean) / std``, folded into the matrix and offset (the clamp moves to the normalised images of
+    0 and 1), so normalisation costs no extra pass. ``out`` may be a float tensor to write into (not
+    ``x`` itself).
+
+    On the CPU the batch goes through in chunks of a few samples: each chunk is converted to float in a
+    small reused buffer, multiplied straight into ``out`` and clamped there while it is still in cache,
+    so the only large write is the result (a whole float copy of a batch, or a clamp with tensor bounds,
+    each cost more than the matrix product).
     """
     bsz, ch, h, w = x.shape
-    flat = x.reshape(bsz, ch, h * w)
-    if not flat.is_floating_point():
-        flat = flat.float()
-    out = torch.baddbmm(offset.unsqueeze(-1).to(flat.dtype), (matrix * scale).to(flat.dtype), flat)
-    return out.clamp_(0, 1).view(bsz, ch, h, w)
+    convert = not x.is_floating_point()
+    flat = x if convert else x.reshape(bsz, ch, h * w)  # uint8 is converted chunk by chunk, in any layout
+    dtype = torch.float32 if convert else x.dtype
+    if out is None:
+        out = torch.empty(bsz, ch, h, w, dtype=dtype, device=x.device)
+    elif out.data_ptr() == x.data_ptr() and bsz:
+        raise ValueError("apply_color cannot write into its input; pass a new tensor as out")
+    res = out.view(bsz, ch, h * w)
+    m = matrix.to(dtype) * scale
+    off = offset.to(dtype).unsqueeze(-1)
+    lo, hi = clamp_bounds(mean, std)
+    if mean is not None:
+        sd = torch.tensor(std, dtype=dtype, device=x.device).view(1, 3, 1)
+        m = m / sd
+        off = (off - torch.tensor(mean, dtype=dtype, device=x.device).view(1, 3, 1)) / sd
+    if bsz == 0:
+        return out
+    step = _chunk(x)
+    src = torch.empty(min(step, bsz), ch, h * w, dtype=dtype, device=x.device) if convert else None
+    for a in range(0, bsz, step):
+        b = min(a + step, bsz)
+        chunk = flat[a:b]
+        if src is not None:
+            chunk = src[:b - a]
+            chunk.view(-1, ch, h, w).copy_(flat[a:b])
+        torch.baddbmm(off[a:b], m[a:b], chunk, out=res[a:b])
+        for c in range(ch):  # scalar bounds per channel: a clamp with tensor bounds is several times slower
+            res[a:b, c].clamp_(lo[c], hi[c])
+    return out
+    step = _chunk(x)
+    n0 = min(step, bsz)
+    tmp = torch.empty(n0, ch, h * w, dtype=dtype, device=x.device)
+    src = torch.empty(n0, ch, h * w, dtype=dtype, device=x.device) if convert else None
+    for a in range(0, bsz, step):
+        b = min(a + step, bsz)
+        chunk = flat[a:b]
+        if src is not None:
+            chunk = src[:b - a]
+            chunk.view(-1, ch, h, w).copy_(flat[a:b])
+        t = tmp[:b - a]
+        torch.baddbmm(off[a:b], m[a:b], chunk, out=t)
+        for c in range(ch):  # scalar bounds per channel: a clamp with tensor bounds is several times slower
+            torch.clamp(t[:, c], lo[c], hi[c], out=res[a:b, c])
+    return out

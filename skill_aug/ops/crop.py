@@ -20,8 +20,12 @@ def _int_box(box: Sequence[float], h: int, w: int) -> tuple[int, int, int, int]:
 
 
 def crop_resize(sources: Sequence[torch.Tensor], boxes: Sequence[Sequence[float]], size: int,
-                out: torch.Tensor | None = None, uint8_resize: bool | None = None) -> torch.Tensor:
+                out: torch.Tensor | None = None, uint8_resize: bool | None = None,
+                flips: Sequence[bool] | None = None) -> torch.Tensor:
     """``out[i]`` = ``sources[i]`` cropped to ``boxes[i]`` and resized to ``size x size`` (bilinear, antialiased).
+
+    ``flips[i]`` true mirrors sample ``i`` horizontally on the way (a flip of one small crop inside the
+    loop costs far less than a batched flip of the whole output afterwards).
 
     ``sources`` are ``(3, H, W)`` tensors, one per output sample (the same tensor may repeat), and
     ``boxes`` host-side ``(x0, y0, x1, y1)`` in source pixels (rounded out to whole pixels). This is the
@@ -39,13 +43,13 @@ def crop_resize(sources: Sequence[torch.Tensor], boxes: Sequence[Sequence[float]
         raise ValueError("crop_resize needs at least one source")
     device = sources[0].device
     is_float = sources[0].is_floating_point()
+    if uint8_resize is None:
+        uint8_resize = device.type == "cpu"
     if out is None:
         out = torch.empty(len(sources), 3, size, size, dtype=torch.float32 if is_float else torch.uint8,
                           device=device)
-    if uint8_resize is None:
-        uint8_resize = device.type == "cpu"
     with _one_thread(device.type == "cpu"):
-        _crop_loop(sources, boxes, size, out, is_float, uint8_resize)
+        _crop_loop(sources, boxes, size, out, is_float, uint8_resize, flips)
     return out
 
 
@@ -68,18 +72,19 @@ def _one_thread(active: bool):
         torch.set_num_threads(n)
 
 
-def _crop_loop(sources, boxes, size, out, is_float, uint8_resize) -> None:
+def _crop_loop(sources, boxes, size, out, is_float, uint8_resize, flips) -> None:
     for i, (src, box) in enumerate(zip(sources, boxes)):
         h, w = src.shape[-2:]
         x0, y0, x1, y1 = _int_box(box, h, w)
         crop = src[:, y0:y1, x0:x1].unsqueeze(0)
         if crop.shape[-2:] == (size, size):
-            out[i] = crop[0]
+            r = crop[0]
         elif is_float or uint8_resize:
-            out[i] = F.interpolate(crop, size=(size, size), mode="bilinear", antialias=True, align_corners=False)[0]
+            r = F.interpolate(crop, size=(size, size), mode="bilinear", antialias=True, align_corners=False)[0]
         else:
             r = F.interpolate(crop.float(), size=(size, size), mode="bilinear", antialias=True, align_corners=False)
-            out[i] = r[0].round_().clamp_(0, 255).to(torch.uint8)
+            r = r[0].round_().clamp_(0, 255).to(torch.uint8)
+        out[i] = r.flip(-1) if flips is not None and flips[i] else r
 
 
 def flip(x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:

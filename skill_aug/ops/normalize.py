@@ -7,10 +7,19 @@ from collections.abc import Sequence
 import torch
 
 
-def solarize(x: torch.Tensor, mask: torch.Tensor, threshold: float = 0.5) -> torch.Tensor:
-    """Invert (``1 - v``) pixels ``>= threshold`` of the samples selected by ``mask``; ``x`` in ``[0, 1]``."""
-    sel = mask.view(-1, 1, 1, 1) & (x >= threshold)
-    return torch.where(sel, 1.0 - x, x)
+def solarize(x: torch.Tensor, mask: torch.Tensor, threshold: float = 0.5, mean: Sequence[float] | None = None,
+             std: Sequence[float] | None = None) -> torch.Tensor:
+    """Invert (``1 - v``) pixels ``>= threshold`` of the samples selected by ``mask``; ``x`` in ``[0, 1]``.
+
+    With ``mean`` and ``std``, ``x`` is already normalised (``(v - mean) / std``): the threshold and
+    the inversion are mapped through the normalisation, so the result equals solarizing first.
+    """
+    if mean is None:
+        sel = mask.view(-1, 1, 1, 1) & (x >= threshold)
+        return torch.where(sel, 1.0 - x, x)
+    m, s = _stats(x, mean, std)
+    sel = mask.view(-1, 1, 1, 1) & (x >= (threshold - m) / s)
+    return torch.where(sel, (1.0 - 2 * m) / s - x, x)
 
 
 def _stats(x: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> tuple[torch.Tensor, torch.Tensor]:

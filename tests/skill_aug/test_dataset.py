@@ -6,7 +6,8 @@ import pytest
 import torch
 from torch.utils.data import DataLoader
 
-from skill_aug.dataset import Batch, ProductDataset, Skipped, collate_products, worker_init_fn
+from skill_aug.dataset import (AugmentCollate, AugmentedBatch, Batch, ProductDataset, Skipped, collate_products,
+                               worker_init_fn)
 from skill_aug.io import Record
 from skill_aug.product import Product
 from skill_aug.space import AugmentationSpace, SpaceConfig
@@ -114,3 +115,66 @@ def test_dataloader_workers_get_distinct_streams(clothing_images):
 def test_worker_init_fn_outside_a_worker_is_harmless():
     worker_init_fn(0)
     assert collate_products([]).products == []
+
+
+def _augment_loader(ds, space, workers=2, seed=0, **kw):
+    return DataLoader(ds, batch_size=2, num_workers=workers, collate_fn=AugmentCollate(space, **kw),
+                      worker_init_fn=worker_init_fn, generator=torch.Generator().manual_seed(seed),
+                      multiprocessing_context="fork" if workers else None)
+
+
+def test_augment_collate_augments_inside_the_workers(clothing_images):
+    space = AugmentationSpace("shirt", SMALL, seed=0)
+    records = [Record(image=clothing_images[0], product_id=str(i), labels={"label": "x"}) for i in range(4)]
+    ds = ProductDataset(records, space, max_side=96)
+    batches = list(_augment_loader(ds, space))
+    assert [type(b) for b in batches] == [AugmentedBatch, AugmentedBatch]
+    b0, b1 = batches
+    assert b0.product_ids == ["0", "1"] and b1.labels == [{"label": "x"}] * 2 and len(b0) == 2
+    assert [v.shape for v in b0.views.global_high] == [(2, 3, 32, 32)] * 2
+    assert list(b0.views.local) == ["neck", "sleeve_left", "sleeve_right"] and b0.views.params is None
+    # the same photo in both workers: different views (each worker has its own stream) ...
+    assert not torch.equal(b0.views.global_high[0], b1.views.global_high[0])
+    # ... and a loader with the same seed repeats them, with another seed it does not
+    again = list(_augment_loader(ds, space))
+    assert torch.equal(again[1].views.global_low[0], b1.views.global_low[0])
+    other = list(_augment_loader(ds, space, seed=1))
+    assert not torch.equal(other[1].views.global_low[0], b1.views.global_low[0])
+
+
+def test_augment_collate_in_the_main_process_keeps_params(clothing_images):
+    space = AugmentationSpace("shirt", SMALL, seed=0)
+    ds = ProductDataset([Record(image=p, product_id=p.name) for p in clothing_images[:3]], space, max_side=96)
+    (first, second) = list(_augment_loader(ds, space, workers=0, keep_params=True))
+    assert first.views.params is not None and len(second) == 1
+    replay = space([ds[0], ds[1]], params=first.views.params)
+    assert torch.equal(replay.global_high[1], first.views.global_high[1])
+
+
+def test_augment_collate_needs_a_cpu_space():
+    from types import SimpleNamespace
+
+    from skill_aug.errors import ConfigError
+
+    with pytest.raises(ConfigError, match="needs a CPU space"):
+        AugmentCollate(SimpleNamespace(device=torch.device("cuda")))
+
+
+class _SharedProbe(torch.utils.data.Dataset):
+    def __len__(self):
+        return 2
+
+    def __getitem__(self, i):
+        from skill_aug.space import _new_output
+
+        return _new_output((2, 3, 4, 4), torch.device("cpu")).is_shared()
+
+
+def test_views_made_in_a_worker_are_born_in_shared_memory():
+    """In a worker the view batches are allocated in shared memory, so sending them to the main process
+    copies nothing (as default_collate does); in the main process they are ordinary tensors."""
+    from skill_aug.space import _new_output
+
+    loader = DataLoader(_SharedProbe(), batch_size=None, num_workers=1, multiprocessing_context="fork")
+    assert list(loader) == [True, True]
+    assert not _new_output((2, 3, 4, 4), torch.device("cpu")).is_shared()

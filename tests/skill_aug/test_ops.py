@@ -126,3 +126,85 @@ def test_solarize_and_normalize_roundtrip():
     n = ops.normalize(x, mean, std)
     assert torch.allclose(n[:, 0], (x[:, 0] - 0.485) / 0.229)
     assert torch.allclose(ops.denormalize(n, mean, std), x, atol=1e-6)
+
+
+def test_blur_kernel_follows_each_samples_own_sigma(photo):
+    """Per-sample kernel sizes: a sample's blur does not depend on the rest of the batch, and matches
+    Kornia's separable Gaussian at that sample's own kernel size."""
+    from kornia.filters import gaussian_blur2d
+
+    x = photo[None, :, 100:196, 150:246].float().div(255).repeat(4, 1, 1, 1)
+    sigma = torch.tensor([0.2, 0.7, 1.3, 2.0])
+    sizes = ops.kernel_sizes(sigma, 96).tolist()
+    assert sizes == [ops.kernel_size_for(s, 96) for s in sigma.tolist()] == [3, 7, 9, 13]
+    batch = ops.gaussian_blur(x, sigma)
+    for i, k in enumerate(sizes):
+        alone = ops.gaussian_blur(x[i:i + 1], sigma[i:i + 1])
+        assert torch.equal(batch[i], alone[0])
+        ref = gaussian_blur2d(x[i:i + 1], (k, k), sigma[i:i + 1].view(1, 1).expand(1, 2), border_type="reflect")
+        assert (batch[i] - ref[0]).abs().max() < 1e-5
+
+
+def test_blur_sizes_select_samples_in_place_and_clamp(photo):
+    x = photo[None, :, :64, :64].float().div(255).repeat(3, 1, 1, 1).contiguous()
+    orig = x.clone()
+    sigma = torch.tensor([1.5, 1.5, 1.5])
+    out = ops.gaussian_blur(x, sigma, sizes=[0, 11, 1], inplace=True, bounds=([0.0] * 3, [1.0] * 3))
+    assert out is x
+    assert torch.equal(x[0], orig[0]) and torch.equal(x[2], orig[2])  # size <= 1: left as it is
+    assert not torch.equal(x[1], orig[1]) and 0 <= x[1].min() and x[1].max() <= 1
+    assert torch.allclose(x[1], ops.gaussian_blur(orig[1:2], sigma[1:2], 11)[0])
+
+
+def test_blur_cpu_and_accelerator_kernels_agree():
+    """The CPU shift-and-add and the grouped convolution used on accelerators compute the same blur."""
+    from skill_aug.ops.blur import _blur_group_cpu, _blur_group_kornia
+
+    x = torch.rand(5, 3, 40, 56, generator=torch.Generator().manual_seed(0))
+    sigma = torch.linspace(0.3, 2.0, 5)
+    cpu = _blur_group_cpu(x.clone(), sigma, 13)
+    conv = _blur_group_kornia(x, sigma, 13)
+    assert (cpu - conv).abs().max() < 1e-5
+
+
+@pytest.mark.parametrize("chunk_bytes", [1 << 20, 1])
+def test_apply_color_folds_normalisation_and_reads_uint8(photo, monkeypatch, chunk_bytes):
+    """uint8 or float input, with or without folded normalisation, in chunks of one sample or many:
+    the same result as colour, clamp, then normalise."""
+    import skill_aug.ops.color as color
+
+    monkeypatch.setattr(color, "CHUNK_BYTES", chunk_bytes)
+    x = torch.stack([photo[:, :48, :48], photo[:, 200:248, 200:248], photo[:, 300:348, 100:148]])
+    mean = ops.channel_means(x) / 255
+    assert torch.allclose(mean, x.float().mean(dim=(2, 3)) / 255)
+    m, b = affine(mean, 3, brightness=torch.tensor([1.4, 0.7, 1.0]), contrast=torch.tensor([1.3, 1.0, 0.6]),
+                  saturation=torch.tensor([0.8, 1.2, 1.0]), hue=torch.tensor([0.05, -0.1, 0.0]))
+    plain = ops.apply_color(x.float(), m, b, 1 / 255)
+    assert torch.equal(ops.apply_color(x, m, b, 1 / 255), plain)
+    assert plain.min() >= 0 and plain.max() <= 1 and (plain == 1).any()  # brightness 1.4 saturates: clamped
+    mu, sd = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+    folded = ops.apply_color(x, m, b, 1 / 255, mean=mu, std=sd)
+    assert (folded - ops.normalize(plain, mu, sd)).abs().max() < 1e-5
+    lo, hi = ops.clamp_bounds(mu, sd)
+    for c in range(3):
+        assert folded[:, c].min() >= lo[c] - 1e-6 and folded[:, c].max() <= hi[c] + 1e-6
+    into = torch.empty(3, 3, 48, 48)
+    assert ops.apply_color(x, m, b, 1 / 255, out=into) is into and torch.equal(into, plain)
+    with pytest.raises(ValueError, match="cannot write into its input"):
+        ops.apply_color(into, m, b, out=into)
+
+
+def test_solarize_in_normalised_space_matches_solarize_then_normalise():
+    x = torch.rand(4, 3, 8, 8, generator=torch.Generator().manual_seed(1))
+    mask = torch.tensor([True, False, True, True])
+    mu, sd = (0.485, 0.456, 0.406), (0.229, 0.224, 0.225)
+    direct = ops.normalize(ops.solarize(x, mask), mu, sd)
+    folded = ops.solarize(ops.normalize(x, mu, sd), mask, mean=mu, std=sd)
+    assert (direct - folded).abs().max() < 1e-5
+
+
+def test_crop_resize_flips_on_the_way(photo):
+    boxes = [(10.0, 20.0, 110.0, 140.0)] * 2
+    plain = ops.crop_resize([photo, photo], boxes, 32)
+    flipped = ops.crop_resize([photo, photo], boxes, 32, flips=[True, False])
+    assert torch.equal(flipped[0], plain[0].flip(-1)) and torch.equal(flipped[1], plain[1])

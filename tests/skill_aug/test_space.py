@@ -278,3 +278,19 @@ def test_dino_space_solarizes_the_second_view_only(astronaut):
     assert not p.global_high[0].solarize.any() and 0.12 < p.global_high[1].solarize.float().mean() < 0.28
     assert p.global_high[0].blur.all() and p.global_high[1].blur.float().mean() < 0.2
     assert not p.global_low[0].solarize.any()
+
+
+@pytest.mark.parametrize("dino", [False, True])
+def test_normalised_views_equal_the_raw_views_normalised(photos, dino):
+    """Normalisation is folded into the colour pass (and blur and solarize run after it): the result must
+    equal rendering in [0, 1] and normalising afterwards."""
+    from skill_aug import ops
+
+    cfg = SpaceConfig.dino(**SMALL) if dino else SpaceConfig(**SMALL, use_head=False, blur_p=1.0)
+    sp = AugmentationSpace(None if dino else "shirt", cfg, seed=3)
+    views = sp(photos[:4] * 4)
+    raw = sp(photos[:4] * 4, params=views.params, normalize=False)
+    for v, r in zip(views.student_views(), raw.student_views()):
+        assert (v - ops.normalize(r, cfg.mean, cfg.std)).abs().max() < 1e-4
+    if dino:
+        assert views.params.global_high[1].solarize.any()
