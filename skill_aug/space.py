@@ -27,6 +27,7 @@ import numpy as np
 import torch
 
 from skill_aug import ops
+from skill_aug.ops import device as _device
 from skill_aug.errors import ConfigError, PluginError, UnknownDetectorError
 from skill_aug.product import Product
 from skill_aug.regions import Box, clip_box, foreground_box
@@ -498,7 +499,7 @@ class AugmentationSpace:
         key = (i, j)
         if key not in cache:
             photo = prods[i].photos[j]
-            if self.device.type == "cpu":
+            if _device.cpu_kernels(self.device):
                 # channels-last (HWC) memory: PyTorch's uint8 antialiased resize works in that layout,
                 # so it skips two layout copies per crop (32 crops to 224 px: 8 ms vs 14 ms, one thread)
                 cache[key] = photo.permute(1, 2, 0).contiguous().permute(2, 0, 1)

@@ -19,6 +19,8 @@ import math
 import torch
 import torch.nn.functional as F
 
+from skill_aug.ops import device as _device
+
 #: a kernel covers this many sigmas on each side of its centre
 TRUNCATE = 3.0
 #: bytes of float pixels one CPU blur chunk touches (kept in the processor's cache)
@@ -107,7 +109,7 @@ def gaussian_blur(x: torch.Tensor, sigma: torch.Tensor, kernel_size: int | None 
     for i, k in enumerate(sizes):
         if k > 1:
             groups.setdefault(int(k), []).append(i)
-    blur = _blur_group_cpu if x.device.type == "cpu" else _blur_group_kornia
+    blur = _blur_group_cpu if _device.cpu_kernels(x.device) else _blur_group_kornia
     for k, rows in groups.items():
         if len(rows) == b:
             res = blur(out, sigma, k)

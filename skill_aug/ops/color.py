@@ -34,6 +34,8 @@ from collections.abc import Sequence
 import numpy as np
 import torch
 
+from skill_aug.ops import device as _device
+
 #: ITU-R 601 luma weights, as torchvision's rgb_to_grayscale uses
 GRAY_WEIGHTS = (0.2989, 0.587, 0.114)
 
@@ -86,7 +88,7 @@ CHUNK_BYTES = 1 << 20
 
 def _chunk(x: torch.Tensor) -> int:
     """Samples per chunk: a few on the CPU (the float temporaries stay in cache), all of them elsewhere."""
-    if x.device.type != "cpu":
+    if not _device.cpu_kernels(x.device):
         return max(1, x.shape[0])
     return max(1, CHUNK_BYTES // max(x[0].numel() * 4, 1))
 

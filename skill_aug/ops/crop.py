@@ -9,6 +9,8 @@ from contextlib import contextmanager
 import torch
 import torch.nn.functional as F
 
+from skill_aug.ops import device as _device
+
 
 def _int_box(box: Sequence[float], h: int, w: int) -> tuple[int, int, int, int]:
     """Round a float box to whole pixels inside an ``h x w`` image, at least one pixel a side."""
@@ -44,11 +46,11 @@ def crop_resize(sources: Sequence[torch.Tensor], boxes: Sequence[Sequence[float]
     device = sources[0].device
     is_float = sources[0].is_floating_point()
     if uint8_resize is None:
-        uint8_resize = device.type == "cpu"
+        uint8_resize = _device.cpu_kernels(device)
     if out is None:
         out = torch.empty(len(sources), 3, size, size, dtype=torch.float32 if is_float else torch.uint8,
                           device=device)
-    with _one_thread(device.type == "cpu"):
+    with _one_thread(_device.cpu_kernels(device)):
         _crop_loop(sources, boxes, size, out, is_float, uint8_resize, flips)
     return out
 
