@@ -164,18 +164,3 @@ def apply_color(x: torch.Tensor, matrix: torch.Tensor, offset: torch.Tensor, sca
         for c in range(ch):  # scalar bounds per channel: a clamp with tensor bounds is several times slower
             res[a:b, c].clamp_(lo[c], hi[c])
     return out
-    step = _chunk(x)
-    n0 = min(step, bsz)
-    tmp = torch.empty(n0, ch, h * w, dtype=dtype, device=x.device)
-    src = torch.empty(n0, ch, h * w, dtype=dtype, device=x.device) if convert else None
-    for a in range(0, bsz, step):
-        b = min(a + step, bsz)
-        chunk = flat[a:b]
-        if src is not None:
-            chunk = src[:b - a]
-            chunk.view(-1, ch, h, w).copy_(flat[a:b])
-        t = tmp[:b - a]
-        torch.baddbmm(off[a:b], m[a:b], chunk, out=t)
-        for c in range(ch):  # scalar bounds per channel: a clamp with tensor bounds is several times slower
-            torch.clamp(t[:, c], lo[c], hi[c], out=res[a:b, c])
-    return out
