@@ -2,7 +2,8 @@
 
 Brightness, contrast, saturation, hue and grayscale are all (close to) linear maps of the RGB vector
 of a pixel, so a sample's whole photometric chain is one 3x3 matrix ``M`` plus an offset ``b``:
-``out = clamp(M @ rgb + b, 0, 1)``, applied to the batch in a single ``baddbmm`` pass.
+``out = clamp(M @ rgb + b, 0, 1)``, applied to the batch in a single ``baddbmm`` pass (with the
+normalisation ``(v - mean) / std`` folded into ``M`` and ``b`` when asked, see :func:`apply_color`).
 
 * brightness ``f``: ``f * I``;
 * contrast ``f``: ``f * I`` plus offset ``(1 - f) * mean gray`` of the image at that point of the chain,
@@ -20,10 +21,9 @@ through its clamps and HSV. For moderate factors the results agree closely (brig
 saturation exactly where nothing clamps); strong, saturating jitter keeps a little more out-of-range
 information here, and large hue shifts of saturated colours differ most.
 
-Measured on the development machine (2 shared CPU cores, torch 2.14 CPU, 32 crops of 224 px,
-``benchmarks/ops_bench.py``, median of 7, quiet machine): this kernel (jitter p=0.8 + grayscale p=0.5
-+ clamp, from uint8) ~18-30 ms vs Kornia ``ColorJitter(0.4, 0.4, 0.2, 0.1, p=0.8)`` +
-``RandomGrayscale(p=0.5)`` ~91-105 ms: Kornia's op was the bottleneck, hence this kernel.
+Why a kernel of our own: Kornia's ``ColorJitter`` + ``RandomGrayscale`` + ``Normalize`` was the bottleneck
+of the space; this pass is 20-40x faster on the CPU (``benchmarks/ops_bench.py``, numbers in
+docs/benchmarks.md).
 """
 
 from __future__ import annotations
