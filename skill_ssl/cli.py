@@ -85,7 +85,7 @@ HELP: dict[str, str] = {
     "center_init": "DINO centre start: batch (the first batch's teacher mean) or zeros (DINO's code).",
     "simclr_temp": "SimCLR NT-Xent temperature.",
     "amp": "Mixed precision: auto, bf16, fp16 or off.",
-    "workers": "DataLoader worker processes.",
+    "workers": "DataLoader worker processes (on a CPU run they also make the views).",
     "ckpt_every": "Also checkpoint every N steps (0: epoch ends only).",
     "log_every": "Write a metrics line every N steps.",
     "tensorboard": "Also write TensorBoard logs (needs tensorboard).",

@@ -7,12 +7,16 @@
   batch sharded across processes; it can start at any batch of the epoch, which is what makes
   ``--resume`` continue the same data order.
 * :func:`make_loader` - the DataLoader: CPU workers decode and locate regions
-  (:class:`skill_aug.dataset.ProductDataset`); the device augments the batch afterwards.
+  (:class:`skill_aug.dataset.ProductDataset`); the device augments the batch afterwards, or, on a CPU
+  run with workers, each worker augments its own batches (:class:`WorkerAugment`, :class:`StepTagged`).
+* :func:`step_seed` - the seeds of a step's randomness (augmentation, drop-path), so a resumed run
+  continues the same streams.
 """
 
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 from collections.abc import Iterator, Sequence
 from typing import Any
 
@@ -98,35 +102,101 @@ def steps_per_epoch(n: int, batch_size: int, world_size: int = 1) -> int:
     return n // (batch_size * world_size)
 
 
+def step_seed(*parts: int) -> int:
+    """A 63-bit seed mixing ``parts`` (stable across processes and runs), e.g. ``(seed, step, rank, 1)``."""
+    h = 0x9E3779B97F4A7C15
+    for p in parts:
+        h = (h ^ (int(p) + 0x632BE59BD9B4E019 + (h << 6) + (h >> 2))) & 0x7FFFFFFFFFFFFFFF
+    return h
+
+
 class EpochBatchSampler(Sampler[list[int]]):
     """This process's share of each global batch of one epoch, from batch ``start`` on.
 
     Global batch ``k`` is ``perm[k*B*W : (k+1)*B*W]`` and process ``r`` takes the ``r``-th slice of ``B``.
+    With ``first_step`` (the training step of batch 0 of this epoch) each index comes as ``(step, index)``,
+    for a :class:`StepTagged` dataset whose batches are augmented in the workers.
     """
 
-    def __init__(self, perm: torch.Tensor, batch_size: int, rank: int = 0, world_size: int = 1, start: int = 0):
+    def __init__(self, perm: torch.Tensor, batch_size: int, rank: int = 0, world_size: int = 1, start: int = 0,
+                 first_step: int | None = None):
         self.perm = perm.tolist()
         self.batch_size, self.rank, self.world_size, self.start = batch_size, rank, world_size, start
+        self.first_step = first_step
         self.steps = steps_per_epoch(len(self.perm), batch_size, world_size)
 
-    def __iter__(self) -> Iterator[list[int]]:
+    def __iter__(self) -> Iterator[list]:
         gb = self.batch_size * self.world_size
         for k in range(self.start, self.steps):
             lo = k * gb + self.rank * self.batch_size
-            yield self.perm[lo:lo + self.batch_size]
+            batch = self.perm[lo:lo + self.batch_size]
+            yield batch if self.first_step is None else [(self.first_step + k, i) for i in batch]
 
     def __len__(self) -> int:
         return max(self.steps - self.start, 0)
 
 
+class StepTagged(torch.utils.data.Dataset):
+    """``dataset[(step, i)]`` is ``(step, dataset[i])``: tells the collate in a worker its batch's training step."""
+
+    def __init__(self, dataset: Any):
+        self.dataset = dataset
+        self.space = getattr(dataset, "space", None)  # worker_init_fn re-seeds the task's CPU transforms
+
+    def __len__(self) -> int:
+        return len(self.dataset)
+
+    def __getitem__(self, key: tuple[int, int]) -> tuple[int, Any]:
+        step, i = key
+        return step, self.dataset[i]
+
+
+@dataclass
+class StepViews:
+    """One training batch augmented inside a DataLoader worker (see :class:`WorkerAugment`)."""
+
+    step: int
+    views: Any | None            # skill_aug.space.Views; None when no product of the batch was readable
+    n_products: int
+    skipped: list[str]
+
+    def __len__(self) -> int:
+        return self.n_products
+
+
+class WorkerAugment:
+    """``collate_fn`` of a CPU run with workers: each worker augments its batches itself (one thread),
+    with the generator of the batch's training step, the very seed the main process would use, so a run
+    makes the same views (to float rounding) whether they are made in the workers or in the main process,
+    and a resumed run continues the same stream."""
+
+    def __init__(self, space: Any, seed: int, rank: int):
+        self.space, self.seed, self.rank = space, int(seed), int(rank)
+
+    def __call__(self, items: list[tuple[int, Any]]) -> StepViews:
+        from skill_aug.dataset import collate_products
+
+        if torch.utils.data.get_worker_info() is not None:
+            torch.set_num_threads(1)  # the workers share the cores; one thread each does not stall
+        step = int(items[0][0])
+        batch = collate_products([item for _, item in items])
+        views = None
+        if batch.products:
+            gen = torch.Generator().manual_seed(step_seed(self.seed, step, self.rank, 1))
+            views = self.space(batch.products, generator=gen)
+            views.params = None  # not needed by the step; spares one shared-memory segment per tensor
+        return StepViews(step, views, len(batch.products), batch.skipped)
+
+
 def make_loader(dataset: Any, sampler: EpochBatchSampler, workers: int, seed: int, epoch: int,
-                pin_memory: bool = False) -> DataLoader:
-    """A DataLoader yielding :class:`skill_aug.dataset.Batch` objects (workers seeded from the run seed)."""
+                pin_memory: bool = False, collate: Any = None) -> DataLoader:
+    """A DataLoader yielding :class:`skill_aug.dataset.Batch` objects, or what ``collate`` makes (workers seeded
+    from the run seed)."""
     from skill_aug.dataset import collate_products, worker_init_fn
 
     kwargs: dict[str, Any] = {}
     if workers > 0:
         kwargs.update(worker_init_fn=worker_init_fn, prefetch_factor=4)
-    return DataLoader(dataset, batch_sampler=sampler, num_workers=workers, collate_fn=collate_products,
+    return DataLoader(dataset, batch_sampler=sampler, num_workers=workers, collate_fn=collate or collate_products,
                       pin_memory=pin_memory, generator=torch.Generator().manual_seed(int(seed) * 7919 + int(epoch)),
                       **kwargs)

@@ -30,7 +30,8 @@ from skill_aug.errors import CheckpointError, ConfigError, TrainingError
 from skill_ssl import distributed as D
 from skill_ssl.checkpoint import CHECKPOINT_NAME, FORMAT, VERSION, load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from skill_ssl.config import CONFIG_NAME, TrainConfig
-from skill_ssl.data import CachedSequence, EpochBatchSampler, epoch_permutation, load_source, make_loader, space_config, steps_per_epoch
+from skill_ssl.data import (CachedSequence, EpochBatchSampler, StepTagged, WorkerAugment, epoch_permutation, load_source,
+                            make_loader, space_config, step_seed, steps_per_epoch)
 from skill_ssl.schedules import Schedules, build_schedules, scaled_lr, teacher_init_weight
 
 METRICS_NAME = "metrics.jsonl"
@@ -54,14 +55,6 @@ class TrainResult:
     last_loss: float
     img_per_s: float
     finished: bool
-
-
-def _seed_for(*parts: int) -> int:
-    """A 63-bit seed mixing ``parts`` (stable across processes and runs)."""
-    h = 0x9E3779B97F4A7C15
-    for p in parts:
-        h = (h ^ (int(p) + 0x632BE59BD9B4E019 + (h << 6) + (h >> 2))) & 0x7FFFFFFFFFFFFFFF
-    return h
 
 
 def _pick_run_dir(cfg: TrainConfig) -> Path:
@@ -241,6 +234,9 @@ def _train(cfg: TrainConfig, device: torch.device, info: D.DistInfo, resume_dir:
     cpu_space = space if device.type == "cpu" else AugmentationSpace(task, scfg, device="cpu", seed=cfg.seed)
     if cfg.data is None and cfg.workers == 0:
         source = CachedSequence(source)  # render each synthetic product once, not once per epoch
+    # No GPU and workers: each worker augments its own batches (one thread each) while the main process runs
+    # the step, instead of the main process doing both in turn; same seeds, same views.
+    in_workers = device.type == "cpu" and cfg.workers > 0
     dataset = ProductDataset(source, cpu_space)
     n = len(dataset)
     spe = steps_per_epoch(n, cfg.batch_size, info.world_size)
@@ -345,8 +341,10 @@ def _train(cfg: TrainConfig, device: torch.device, info: D.DistInfo, resume_dir:
                 if not torch.equal(saved, perm):
                     raise CheckpointError(f"{run_dir}: the data order differs from the checkpoint's "
                                           "(the data set changed); resume with the same data")
-            sampler = EpochBatchSampler(perm, cfg.batch_size, info.rank, info.world_size, start_batch)
-            loader = make_loader(dataset, sampler, cfg.workers, cfg.seed, epoch)
+            sampler = EpochBatchSampler(perm, cfg.batch_size, info.rank, info.world_size, start_batch,
+                                        first_step=epoch * spe if in_workers else None)
+            loader = make_loader(StepTagged(dataset) if in_workers else dataset, sampler, cfg.workers, cfg.seed, epoch,
+                                 collate=WorkerAugment(cpu_space, cfg.seed, info.rank) if in_workers else None)
             epoch_losses: list[float] = []
             epoch_skipped: list[str] = []
             view_stats: dict[str, int] = {}
@@ -357,12 +355,16 @@ def _train(cfg: TrainConfig, device: torch.device, info: D.DistInfo, resume_dir:
                         log.line(f"skipped: {s}")
                     skipped_all.extend(batch.skipped)
                     epoch_skipped.extend(batch.skipped)
-                if not batch.products:
+                if not len(batch):
                     raise TrainingError(f"every image of a batch at step {step} was unreadable; check the data "
                                         f"(see {log.log_path})")
-                torch.manual_seed(_seed_for(cfg.seed, step, info.rank))
-                gen = torch.Generator(device=device).manual_seed(_seed_for(cfg.seed, step, info.rank, 1))
-                views = space(batch.products, generator=gen)
+                torch.manual_seed(step_seed(cfg.seed, step, info.rank))
+                if in_workers:  # made in the worker, with this step's generator seed
+                    assert batch.step == step, (batch.step, step)
+                    views = batch.views
+                else:
+                    gen = torch.Generator(device=device).manual_seed(step_seed(cfg.seed, step, info.rank, 1))
+                    views = space(batch.products, generator=gen)
                 for key, v in views.stats.items():
                     view_stats[key] = view_stats.get(key, 0) + int(v)
                 values = sched.at(step)
@@ -398,7 +400,7 @@ def _train(cfg: TrainConfig, device: torch.device, info: D.DistInfo, resume_dir:
                 method.ema_update(values["momentum"])
                 step += 1
                 now = time.perf_counter()
-                rate = len(batch.products) * info.world_size / max(now - t0, 1e-9)
+                rate = len(batch) * info.world_size / max(now - t0, 1e-9)
                 t0 = now
                 last_loss = loss_value
                 epoch_losses.append(loss_value)

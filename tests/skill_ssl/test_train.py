@@ -112,3 +112,22 @@ def test_every_method_trains_on_the_synthetic_catalogue(tmp_path, tiny, method):
     if method in ("byol", "simclr"):
         assert "0 low-res" in log
     assert load_backbone(res.run_dir).embed_dim == tiny["embed_dim"]
+
+
+def test_cpu_workers_augment_their_own_batches_with_the_steps_seeds(tmp_path, small_data, tiny):
+    """A CPU run with workers makes the views in the workers (WorkerAugment), seeded per step like the main
+    process: the same losses as a run without workers, and the same resume."""
+    cfg = TrainConfig(task="shirt", data=str(small_data), **{**tiny, "epochs": 1})  # 3 steps
+    main = train(cfg.update({"out": str(tmp_path / "main")}), progress=False)
+    workers = train(cfg.update({"out": str(tmp_path / "workers"), "workers": 2}), progress=False)
+    losses = []
+    for run in (main, workers):
+        lines = [json.loads(s) for s in (run.run_dir / "metrics.jsonl").read_text().splitlines()]
+        losses.append([r["loss"] for r in lines if r["type"] == "step"])
+    assert len(losses[1]) == 3 and losses[1] == pytest.approx(losses[0], rel=1e-4, abs=1e-5)
+    a, b = load_checkpoint(main.checkpoint), load_checkpoint(workers.checkpoint)
+    assert all(torch.allclose(a["student"][k], b["student"][k], atol=1e-4) for k in a["student"])
+    part = train(cfg.update({"out": str(tmp_path / "part"), "workers": 2, "stop_at_step": 2}), progress=False)
+    done = train(TrainConfig(), resume=part.run_dir, progress=False)
+    c = load_checkpoint(done.checkpoint)
+    assert done.step == 3 and all(torch.allclose(b["student"][k], c["student"][k], atol=1e-5) for k in b["student"])
