@@ -23,6 +23,8 @@ Usage::
         --global-size 224 --low-size 96 --n-low 8                     # the paper's step on a GPU
     python benchmarks/train_throughput.py --end-to-end --steps 12     # the whole `skill-ssl train` loop (data,
                                                                       # augmentation, step) from metrics.jsonl
+    python benchmarks/train_throughput.py --end-to-end --steps 40 --loader-workers 0 1 2 --data DIR
+                                                                      # the same per worker count, side by side
 """
 
 from __future__ import annotations
@@ -303,26 +305,46 @@ def step_benchmark(args: argparse.Namespace, argv: list[str]) -> None:
 # --- end-to-end: the whole trainer --------------------------------------------------------------
 
 def end_to_end(args: argparse.Namespace, extra: dict[str, str]) -> None:
-    """``skill-ssl train`` for ``--steps`` steps; img/s from metrics.jsonl (first ``--skip`` steps left out)."""
+    """``skill-ssl train`` for ``--steps`` steps; img/s from metrics.jsonl (first ``--skip`` steps left out).
+
+    With ``--loader-workers 0 1 2`` one run per worker count, side by side, each as a ratio to the first; on a
+    CPU, a worker count above 0 runs twice: views made in the main process (``worker_views false``), then in
+    the workers (the default)."""
     from skill_ssl.config import TrainConfig
     from skill_ssl.train import train
 
-    with tempfile.TemporaryDirectory() as tmp:
-        values = {"task": args.task, "preset": args.preset, "device": args.device, "amp": args.amp,
-                  "out": str(Path(tmp) / "run"), "stop_at_step": args.steps, **extra}
-        for key in ("arch", "global_size", "low_size", "n_low", "local_size", "batch_size"):
-            if getattr(args, key) is not None:
-                values[key] = getattr(args, key)
-        res = train(TrainConfig.from_dict(values), progress=False)
-        steps = [json.loads(s) for s in res.metrics.read_text().splitlines()]
-        rates = [r["img_per_s"] for r in steps if r["type"] == "step"][args.skip:]
-        resolved = TrainConfig.from_file(res.run_dir / "config.yaml")
-    if not rates:
-        raise SystemExit("too few steps measured; raise --steps")
-    views = f"2+{resolved.n_low} at {resolved.global_size}/{resolved.low_size}"
-    print_table(["config", "arch", "views", "batch", "amp", "steps", "img/s (median)", "img/s (max)"],
-                [[resolved.preset, f"{resolved.arch} {resolved.timm_overrides() or ''}", views, resolved.batch_size,
-                  resolved.amp, len(rates), f"{statistics.median(rates):.1f}", f"{max(rates):.1f}"]],
+    rows, base = [], None
+    variants: list[tuple[int | None, bool | None]] = [(None, None)]
+    if args.loader_workers:
+        cpu = args.device == "cpu"
+        variants = [v for w in args.loader_workers for v in ([(w, False), (w, True)] if w > 0 and cpu else [(w, None)])]
+    for workers, worker_views in variants:
+        with tempfile.TemporaryDirectory() as tmp:
+            values = {"task": args.task, "preset": args.preset, "device": args.device, "amp": args.amp,
+                      "out": str(Path(tmp) / "run"), "stop_at_step": args.steps, **extra}
+            for key in ("arch", "global_size", "low_size", "n_low", "local_size", "batch_size"):
+                if getattr(args, key) is not None:
+                    values[key] = getattr(args, key)
+            if workers is not None:
+                values["workers"] = workers
+            if worker_views is not None:
+                values["worker_views"] = worker_views
+            res = train(TrainConfig.from_dict(values), progress=False)
+            steps = [json.loads(s) for s in res.metrics.read_text().splitlines()]
+            rates = [r["img_per_s"] for r in steps if r["type"] == "step"][args.skip:]
+            resolved = TrainConfig.from_file(res.run_dir / "config.yaml")
+        if not rates:
+            raise SystemExit("too few steps measured; raise --steps")
+        median = statistics.median(rates)
+        base = base or median
+        views = f"2+{resolved.n_low} at {resolved.global_size}/{resolved.low_size}"
+        made_in = "workers" if resolved.workers and resolved.worker_views is not False and args.device == "cpu" \
+            else "main process"
+        rows.append([resolved.preset, f"{resolved.arch} {resolved.timm_overrides() or ''}", views,
+                     resolved.batch_size, resolved.amp, resolved.workers, made_in, len(rates), f"{median:.1f}",
+                     f"{max(rates):.1f}", f"{median / base:.2f}x"])
+    print_table(["config", "arch", "views", "batch", "amp", "workers", "views made in", "steps", "img/s (median)",
+                 "img/s (max)", "vs first row"], rows,
                 title=f"skill-ssl train throughput ({resolved.method}, task {resolved.task}) on {machine()}")
 
 
@@ -349,6 +371,8 @@ def main() -> None:
     ap.add_argument("--json", default=None, help="also write the measurements to this JSON file")
     ap.add_argument("--end-to-end", action="store_true", help="time the whole skill-ssl train loop instead")
     ap.add_argument("--skip", type=int, default=3, help="end-to-end: first steps left out of the median")
+    ap.add_argument("--loader-workers", type=int, nargs="+", default=None,
+                    help="end-to-end: one run per DataLoader worker count (default: the preset's)")
     ap.add_argument("--worker", choices=CONTENDERS, help=argparse.SUPPRESS)
     ap.add_argument("--views", help=argparse.SUPPRESS)
     args, rest = ap.parse_known_args()

@@ -86,6 +86,7 @@ HELP: dict[str, str] = {
     "simclr_temp": "SimCLR NT-Xent temperature.",
     "amp": "Mixed precision: auto, bf16, fp16 or off.",
     "workers": "DataLoader worker processes (on a CPU run they also make the views).",
+    "worker_views": "On a CPU run with workers, make the views in the workers (default) or, with --no-worker-views, in the main process.",
     "ckpt_every": "Also checkpoint every N steps (0: epoch ends only).",
     "log_every": "Write a metrics line every N steps.",
     "tensorboard": "Also write TensorBoard logs (needs tensorboard).",

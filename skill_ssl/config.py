@@ -112,6 +112,7 @@ class TrainConfig:
     amp: str = "auto"                   # auto: bf16 (or fp16) on CUDA, off on CPU
     # running
     workers: int | None = None
+    worker_views: bool | None = None    # CPU run with workers: the workers make the views; None: auto (yes on CPU)
     ckpt_every: int = 0                 # also checkpoint every N steps (0: only at epoch ends)
     log_every: int = 1                  # metrics.jsonl line every N steps
     tensorboard: bool = False

@@ -39,7 +39,7 @@ LOG_NAME = "train.log"
 #: warn when the EMA teacher ends the run holding more than this share of its random initial weights
 TEACHER_INIT_WARN = 0.5
 #: settings that may change when resuming (they do not change what is computed)
-RESUME_OVERRIDABLE = {"device", "workers", "ckpt_every", "log_every", "tensorboard", "stop_at_step", "dist_backend"}
+RESUME_OVERRIDABLE = {"device", "workers", "worker_views", "ckpt_every", "log_every", "tensorboard", "stop_at_step", "dist_backend"}
 
 
 @dataclass
@@ -236,7 +236,7 @@ def _train(cfg: TrainConfig, device: torch.device, info: D.DistInfo, resume_dir:
         source = CachedSequence(source)  # render each synthetic product once, not once per epoch
     # No GPU and workers: each worker augments its own batches (one thread each) while the main process runs
     # the step, instead of the main process doing both in turn; same seeds, same views.
-    in_workers = device.type == "cpu" and cfg.workers > 0
+    in_workers = device.type == "cpu" and cfg.workers > 0 and cfg.worker_views is not False
     dataset = ProductDataset(source, cpu_space)
     n = len(dataset)
     spe = steps_per_epoch(n, cfg.batch_size, info.world_size)
