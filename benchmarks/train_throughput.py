@@ -318,7 +318,10 @@ def end_to_end(args: argparse.Namespace, extra: dict[str, str]) -> None:
     if args.loader_workers:
         cpu = args.device == "cpu"
         variants = [v for w in args.loader_workers for v in ([(w, False), (w, True)] if w > 0 and cpu else [(w, None)])]
+    from skill_aug.detect import cache
+
     for workers, worker_views in variants:
+        cache.clear()  # every variant detects its heads itself (forked workers would inherit the last run's)
         with tempfile.TemporaryDirectory() as tmp:
             values = {"task": args.task, "preset": args.preset, "device": args.device, "amp": args.amp,
                       "out": str(Path(tmp) / "run"), "stop_at_step": args.steps, **extra}

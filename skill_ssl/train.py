@@ -307,6 +307,16 @@ def _train(cfg: TrainConfig, device: torch.device, info: D.DistInfo, resume_dir:
         for s in read_skipped if ckpt_state is None else []:
             log.line(f"skipped: {s}")
         print(f"skill-ssl: training {cfg.method} on {source_desc} -> {run_dir}", file=sys.stderr)
+    if cfg.workers > 0 and cfg.data is not None and cpu_space.uses_head and step < stop:
+        # Workers start again each epoch from this process: detect every head once here (in the workers),
+        # or they would detect them all again every epoch.
+        from skill_aug.dataset import warm_detection_cache
+
+        t_warm = time.perf_counter()
+        found = warm_detection_cache(dataset, cfg.workers, cfg.batch_size, progress=progress if info.is_main else False,
+                                     desc="locating heads (once)")
+        log.line(f"heads located once in {found} photo(s) with {cfg.workers} worker(s) in "
+                 f"{time.perf_counter() - t_warm:.1f} s; every epoch reuses them")
 
     def save(step_done: int, epoch: int, batch_in_epoch: int, perm: torch.Tensor) -> None:
         if not info.is_main:

@@ -25,12 +25,15 @@ class DetectionCache:
     """A bounded, thread-safe map from ``(detector, image key)`` to the detected head box.
 
     Photos are seen many times during training; the head is found once per photo. The key is the
-    image path (plus its size, so an edited file is detected again).
+    image path (plus its size, so an edited file is detected again). The cache lives in one process:
+    DataLoader workers fill their own copies, :meth:`take_new` hands what a worker found back to the
+    main process and :meth:`add` merges it there (see :func:`skill_aug.dataset.warm_detection_cache`).
     """
 
     def __init__(self, max_items: int = 200_000):
         self.max_items = max_items
         self._data: OrderedDict[tuple, Box | None] = OrderedDict()
+        self._new: list[tuple] = []
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -47,10 +50,35 @@ class DetectionCache:
         box = detector.detect(image)
         with self._lock:
             self.misses += 1
-            self._data[k] = box
-            while len(self._data) > self.max_items:
-                self._data.popitem(last=False)
+            self._new.append(k)
+            self._store(k, box)
         return box
+
+    def _store(self, k: tuple, box: Box | None) -> None:
+        self._data[k] = box
+        self._data.move_to_end(k)
+        while len(self._data) > self.max_items:
+            self._data.popitem(last=False)
+
+    def take_new(self) -> list[tuple[tuple, Box | None]]:
+        """The entries detected in this process since the last call (to send to another process)."""
+        with self._lock:
+            out = [(k, self._data[k]) for k in self._new if k in self._data]
+            self._new.clear()
+        return out
+
+    def add(self, entries: list[tuple[tuple, Box | None]]) -> None:
+        """Merge entries from :meth:`take_new` of another process."""
+        with self._lock:
+            for k, box in entries:
+                self._store(tuple(k), box)
+
+    def clear(self) -> None:
+        """Forget every detection."""
+        with self._lock:
+            self._data.clear()
+            self._new.clear()
+            self.hits = self.misses = 0
 
     def __len__(self) -> int:
         return len(self._data)

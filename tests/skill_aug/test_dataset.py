@@ -178,3 +178,22 @@ def test_views_made_in_a_worker_are_born_in_shared_memory():
     loader = DataLoader(_SharedProbe(), batch_size=None, num_workers=1, multiprocessing_context="fork")
     assert list(loader) == [True, True]
     assert not _new_output((2, 3, 4, 4), torch.device("cpu")).is_shared()
+
+
+def test_warm_detection_cache_brings_the_workers_detections_home(clothing_images):
+    """Heads found in DataLoader workers are handed to the main process, so workers forked later (the next
+    epoch's) find every head in the cache and detect nothing again."""
+    from skill_aug.dataset import _take_detections, warm_detection_cache
+    from skill_aug.detect import cache
+
+    space = AugmentationSpace("shirt", SpaceConfig(global_size=32, low_size=16, n_low=1, local_size=16), seed=0)
+    assert space.uses_head
+    ds = ProductDataset([Record(image=p, product_id=p.name) for p in clothing_images[:4]], space, max_side=128)
+    cache.clear()
+    try:
+        assert warm_detection_cache(ds, workers=2, batch_size=2, progress=False) == 4
+        assert len(cache) == 4 and cache.take_new() == []
+        later = DataLoader(ds, batch_size=2, num_workers=2, collate_fn=_take_detections, multiprocessing_context="fork")
+        assert [len(new) for new in later] == [0, 0]  # nothing detected again
+    finally:
+        cache.clear()

@@ -131,3 +131,16 @@ def test_cpu_workers_augment_their_own_batches_with_the_steps_seeds(tmp_path, sm
     done = train(TrainConfig(), resume=part.run_dir, progress=False)
     c = load_checkpoint(done.checkpoint)
     assert done.step == 3 and all(torch.allclose(b["student"][k], c["student"][k], atol=1e-5) for k in b["student"])
+
+
+def test_cpu_workers_locate_heads_once_for_every_epoch(tmp_path, small_data, tiny):
+    from skill_aug.detect import cache
+
+    cache.clear()
+    cfg = TrainConfig(task="shirt", data=str(small_data), **{**tiny, "use_head": True, "workers": 2,
+                                                               "out": str(tmp_path / "run")})
+    res = train(cfg, progress=False)
+    log = (res.run_dir / "train.log").read_text()
+    assert "heads located once in 24 photo(s) with 2 worker(s)" in log
+    assert len(cache) == 24
+    cache.clear()
