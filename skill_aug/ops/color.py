@@ -22,7 +22,7 @@ saturation exactly where nothing clamps); strong, saturating jitter keeps a litt
 information here, and large hue shifts of saturated colours differ most.
 
 Why a kernel of our own: Kornia's ``ColorJitter`` + ``RandomGrayscale`` + ``Normalize`` was the bottleneck
-of the space; this pass is 20-40x faster on the CPU (``benchmarks/ops_bench.py``, numbers in
+of the space; this pass is about 30x faster on the CPU (``benchmarks/ops_bench.py``, numbers in
 docs/benchmarks.md).
 """
 
