@@ -51,6 +51,8 @@ class DetectionCache:
         with self._lock:
             self.misses += 1
             self._new.append(k)
+            if len(self._new) > self.max_items:  # a process nobody takes from keeps only the newest
+                del self._new[:len(self._new) - self.max_items]
             self._store(k, box)
         return box
 

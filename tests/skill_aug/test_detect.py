@@ -96,6 +96,24 @@ def test_cache_remembers_misses_and_stays_bounded(lbp):
     assert det.calls == 4  # "a" evicted by "c", then detected again
 
 
+def test_cache_hands_new_detections_to_another_process_cache(lbp):
+    """take_new / add move what one process (a DataLoader worker) found into another (the main process)."""
+    worker, main = DetectionCache(max_items=3), DetectionCache()
+    det = CountingDetector(lbp)
+    blank = np.full((40, 40, 3), 255, np.uint8)
+    for key in ("a", "b", "a"):
+        worker.get_or_detect(det, key, blank)
+    new = worker.take_new()
+    assert [k[1] for k, _ in new] == ["a", "b"] and worker.take_new() == []
+    main.add(new)
+    assert main.get_or_detect(det, "b", blank) is None and det.calls == 2 and main.hits == 1
+    for key in "cdefg":  # nobody takes from this cache: its list of new keys stays bounded too
+        worker.get_or_detect(det, key, blank)
+    assert len(worker._new) == 3 and [k[1] for k, _ in worker.take_new()] == ["e", "f", "g"]
+    main.clear()
+    assert len(main) == 0 and main.hits == 0
+
+
 def test_merge_detections():
     assert merge_detections([]) is None
     face = [(100, 100, 140, 140), (102, 98, 142, 138), (98, 102, 138, 142)]
