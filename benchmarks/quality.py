@@ -21,7 +21,7 @@ R@95, averaged over the design labels; per-label tables; colour entropy and colo
 Usage::
 
     python benchmarks/quality.py --quick --out /tmp/quality-quick        # a couple of minutes (smoke run)
-    python benchmarks/quality.py --out runs/quality                       # the CPU benchmark (35-65 min on 2 busy cores)
+    python benchmarks/quality.py --out runs/quality                       # the CPU benchmark (about 35 min on 2 cores)
     python benchmarks/quality.py --full --device cuda --out quality-full  # the paper's sizes (GPU)
 """
 
