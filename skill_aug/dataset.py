@@ -138,10 +138,11 @@ def collate_products(items: Sequence[Product | Skipped]) -> Batch:
 class AugmentedBatch:
     """A batch augmented inside the DataLoader worker (see :class:`AugmentCollate`)."""
 
-    views: Any  # skill_aug.space.Views
+    views: Any | None  # skill_aug.space.Views; None when no product of the batch was readable
     product_ids: list[str]
     labels: list[dict[str, str]]
     skipped: list[str] = field(default_factory=list)
+    step: int | None = None  # the training step the batch was made for, when the collate knows it
 
     def __len__(self) -> int:
         return len(self.product_ids)
@@ -161,10 +162,11 @@ class AugmentCollate:
 
     Randomness: in a worker the space's generator is re-seeded from the worker's seed (distinct per
     worker and per epoch, derived from the loader's seed), so workers never repeat each other's views;
-    with ``num_workers=0`` the space's own generator is used. The views' ``params`` are dropped unless
-    ``keep_params=True`` (they cost one shared-memory segment per tensor on the way to the main process).
-    Keep the space on the CPU: a CUDA space cannot run in forked workers (augment in the main process
-    with :func:`collate_products` instead).
+    with ``num_workers=0`` the space's own generator is used. A subclass may instead seed each batch
+    itself by overriding :meth:`unpack` (the trainer seeds each batch with its step). The views'
+    ``params`` are dropped unless ``keep_params=True`` (they cost one shared-memory segment per tensor on
+    the way to the main process). Keep the space on the CPU: a CUDA space cannot run in forked workers
+    (augment in the main process with :func:`collate_products` instead).
     """
 
     def __init__(self, space: Any, keep_params: bool = False, threads: int = 1):
@@ -178,20 +180,26 @@ class AugmentCollate:
         self.threads = threads
         self._seeded_for: int | None = None
 
-    def __call__(self, items: Sequence[Product | Skipped]) -> AugmentedBatch:
-        batch = collate_products(items)
-        info = torch.utils.data.get_worker_info()
-        if info is not None:
+    def unpack(self, items: Sequence[Any]) -> tuple[list, torch.Generator | None, int | None]:
+        """``(dataset items, generator for this batch or None for the space's own, training step or None)``."""
+        if torch.utils.data.get_worker_info() is not None:
             seed = torch.initial_seed()
             if self._seeded_for != seed:  # first batch of this worker (and epoch): its own stream
                 self.space.generator.manual_seed(seed % 2**63)
                 torch.set_num_threads(self.threads)
                 self._seeded_for = seed
-        views = self.space(batch.products)
-        if not self.keep_params:
-            views.params = None
+        return list(items), None, None
+
+    def __call__(self, items: Sequence[Any]) -> AugmentedBatch:
+        items, generator, step = self.unpack(items)
+        batch = collate_products(items)
+        views = None
+        if batch.products:
+            views = self.space(batch.products, generator=generator)
+            if not self.keep_params:
+                views.params = None
         return AugmentedBatch(views, [p.product_id for p in batch.products], [dict(p.labels) for p in batch.products],
-                              batch.skipped)
+                              batch.skipped, step)
 
 
 def _take_detections(items: Sequence[Any]) -> list:

@@ -8,7 +8,8 @@
   ``--resume`` continue the same data order.
 * :func:`make_loader` - the DataLoader: CPU workers decode and locate regions
   (:class:`skill_aug.dataset.ProductDataset`); the device augments the batch afterwards, or, on a CPU
-  run with workers, each worker augments its own batches (:class:`WorkerAugment`, :class:`StepTagged`).
+  run with workers, each worker augments its own batches (:class:`WorkerAugment`, a step-seeded
+  :class:`skill_aug.dataset.AugmentCollate`, over a :class:`StepTagged` dataset).
 * :func:`step_seed` - the seeds of a step's randomness (augmentation, drop-path), so a resumed run
   continues the same streams.
 """
@@ -16,13 +17,13 @@
 from __future__ import annotations
 
 import dataclasses
-from dataclasses import dataclass
 from collections.abc import Iterator, Sequence
 from typing import Any
 
 import torch
 from torch.utils.data import DataLoader, Sampler
 
+from skill_aug.dataset import AugmentCollate
 from skill_aug.errors import ConfigError, ManifestError, did_you_mean
 
 
@@ -151,41 +152,22 @@ class StepTagged(torch.utils.data.Dataset):
         return step, self.dataset[i]
 
 
-@dataclass
-class StepViews:
-    """One training batch augmented inside a DataLoader worker (see :class:`WorkerAugment`)."""
-
-    step: int
-    views: Any | None            # skill_aug.space.Views; None when no product of the batch was readable
-    n_products: int
-    skipped: list[str]
-
-    def __len__(self) -> int:
-        return self.n_products
-
-
-class WorkerAugment:
+class WorkerAugment(AugmentCollate):
     """``collate_fn`` of a CPU run with workers: each worker augments its batches itself (one thread),
     with the generator of the batch's training step, the very seed the main process would use, so a run
     makes the same views (to float rounding) whether they are made in the workers or in the main process,
-    and a resumed run continues the same stream."""
+    and a resumed run continues the same stream. Batches are :class:`skill_aug.dataset.AugmentedBatch`
+    with ``step`` set; items come from a :class:`StepTagged` dataset."""
 
     def __init__(self, space: Any, seed: int, rank: int):
-        self.space, self.seed, self.rank = space, int(seed), int(rank)
+        super().__init__(space)
+        self.seed, self.rank = int(seed), int(rank)
 
-    def __call__(self, items: list[tuple[int, Any]]) -> StepViews:
-        from skill_aug.dataset import collate_products
-
+    def unpack(self, items: Sequence[tuple[int, Any]]) -> tuple[list, torch.Generator, int]:
         if torch.utils.data.get_worker_info() is not None:
-            torch.set_num_threads(1)  # the workers share the cores; one thread each does not stall
+            torch.set_num_threads(self.threads)  # the workers share the cores; one thread each does not stall
         step = int(items[0][0])
-        batch = collate_products([item for _, item in items])
-        views = None
-        if batch.products:
-            gen = torch.Generator().manual_seed(step_seed(self.seed, step, self.rank, 1))
-            views = self.space(batch.products, generator=gen)
-            views.params = None  # not needed by the step; spares one shared-memory segment per tensor
-        return StepViews(step, views, len(batch.products), batch.skipped)
+        return [item for _, item in items], torch.Generator().manual_seed(step_seed(self.seed, step, self.rank, 1)), step
 
 
 def make_loader(dataset: Any, sampler: EpochBatchSampler, workers: int, seed: int, epoch: int,
